@@ -1,0 +1,40 @@
+/**
+ * Starts a Gozon node: the services named in SERVICES (default: all three) on one Moleculer
+ * broker. `npm start` runs everything in one process; `npm run stack` starts one process per
+ * service instance with SERVICES=orders and so on.
+ */
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import brokerConfig from "../moleculer.config.js";
+import { config } from "../infra/config.js";
+import { describeEventLog } from "../infra/eventlog/shared-event-log.js";
+
+const KNOWN_SERVICES = ["orders", "payments", "gateway"] as const;
+
+export async function startNode(services: string[] = (process.env.SERVICES || KNOWN_SERVICES.join(",")).split(",")) {
+	const unknown = services.filter(s => !(KNOWN_SERVICES as readonly string[]).includes(s));
+	if (unknown.length > 0) throw new Error(`unknown service(s) in SERVICES: ${unknown.join(", ")}`);
+	const broker = new ServiceBroker(brokerConfig);
+	for (const name of services) {
+		const schema = (await import(`../services/${name}.service.js`)).default as ServiceSchema;
+		broker.createService(schema);
+	}
+	broker.logger.info(
+		`node ${broker.nodeID}: services [${services.join(", ")}]; transporter: ${config.transporter ?? "none (one process)"}; event log: ${describeEventLog()}`,
+	);
+	await broker.start();
+	return broker;
+}
+
+const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("bin/gozon.ts");
+if (isMain) {
+	startNode()
+		.then(broker => {
+			if (broker.getLocalService("gateway")) {
+				console.log(`\nGozon is ready: http://localhost:${config.port}\n`);
+			}
+		})
+		.catch(err => {
+			console.error("Gozon failed to start:", err);
+			process.exit(1);
+		});
+}

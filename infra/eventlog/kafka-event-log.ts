@@ -1,0 +1,290 @@
+/**
+ * The Kafka edge: an idempotent producer for the outbox relays and consumer groups for the
+ * inboxes. Connecting is lazy and self-healing, so a service starts, takes orders and writes its
+ * outbox while Kafka is down; the relay publishes once the broker answers again.
+ */
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
+import { backoffDelay, sleep } from "./backoff.js";
+import type { ConsumeOptions, EventLog, IncomingMessage, OutgoingMessage, Subscription } from "./event-log.js";
+
+interface Logger {
+	info(...args: unknown[]): void;
+	warn(...args: unknown[]): void;
+	debug(...args: unknown[]): void;
+}
+
+export interface KafkaEventLogOptions {
+	brokers: string[];
+	clientId: string;
+	/** Topics created with `partitions` partitions on first use, so consumer groups can share work. */
+	topics: string[];
+	partitions: number;
+	logger: Logger;
+}
+
+/** Broker errors about one message (as opposed to the broker being unreachable). */
+const MESSAGE_ERROR_TYPES = new Set([
+	"MESSAGE_TOO_LARGE",
+	"RECORD_LIST_TOO_LARGE",
+	"INVALID_RECORD",
+	"CORRUPT_MESSAGE",
+	"INVALID_TOPIC_EXCEPTION",
+	"INVALID_REQUIRED_ACKS",
+]);
+
+function unwrap(err: unknown): unknown[] {
+	const chain: unknown[] = [];
+	let current: unknown = err;
+	while (current && chain.length < 10) {
+		chain.push(current);
+		const next = current as { cause?: unknown; errors?: unknown[] };
+		if (Array.isArray(next.errors)) chain.push(...next.errors);
+		current = next.cause;
+	}
+	return chain;
+}
+
+function kafkaLogCreator(logger: Logger) {
+	return () =>
+		({ level, log }: LogEntry) => {
+			const text = `kafka ${log.message}${log.error ? `: ${log.error}` : ""}`;
+			if (level <= logLevel.WARN) logger.warn(text);
+			else logger.debug(text);
+		};
+}
+
+export class KafkaEventLog implements EventLog {
+	readonly kind = "kafka" as const;
+	private readonly kafka: Kafka;
+	private producer: Producer | undefined;
+	private producerReady: Promise<Producer> | undefined;
+	private topicsReady: Promise<void> | undefined;
+	private readonly subscriptions = new Set<KafkaSubscription>();
+
+	constructor(private readonly opts: KafkaEventLogOptions) {
+		this.kafka = new Kafka({
+			clientId: opts.clientId,
+			brokers: opts.brokers,
+			connectionTimeout: 3000,
+			requestTimeout: 10_000,
+			// Fail a call fast; the relay and consumers own the long waits with their own backoff.
+			retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+			logLevel: logLevel.WARN,
+			logCreator: kafkaLogCreator(opts.logger),
+		});
+	}
+
+	isMessageError(err: unknown): boolean {
+		return unwrap(err).some(e => MESSAGE_ERROR_TYPES.has((e as { type?: string }).type ?? ""));
+	}
+
+	async publish(messages: OutgoingMessage[]): Promise<void> {
+		if (messages.length === 0) return;
+		const producer = await this.connectProducer();
+		const byTopic = new Map<string, OutgoingMessage[]>();
+		for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+		try {
+			await producer.sendBatch({
+				acks: -1,
+				topicMessages: [...byTopic].map(([topic, list]) => ({
+					topic,
+					messages: list.map(m => ({ key: m.key, value: m.value, headers: m.headers })),
+				})),
+			});
+		} catch (err) {
+			// A fresh producer after an outage avoids kafkajs's stale-connection states.
+			if (!this.isMessageError(err)) await this.resetProducer();
+			throw err;
+		}
+	}
+
+	async consume(options: ConsumeOptions): Promise<Subscription> {
+		const subscription = new KafkaSubscription(this.kafka, options, () => this.ensureTopics(), this.opts.partitions, this.opts.logger);
+		this.subscriptions.add(subscription);
+		subscription.start();
+		return {
+			stop: async () => {
+				this.subscriptions.delete(subscription);
+				await subscription.stop();
+			},
+		};
+	}
+
+	async ping(): Promise<void> {
+		const admin = this.kafka.admin({ retry: { retries: 0 } });
+		try {
+			await admin.connect();
+			await admin.describeCluster();
+		} finally {
+			await admin.disconnect().catch(() => undefined);
+		}
+	}
+
+	async close(): Promise<void> {
+		await Promise.all([...this.subscriptions].map(s => s.stop()));
+		this.subscriptions.clear();
+		await this.resetProducer();
+	}
+
+	private connectProducer(): Promise<Producer> {
+		this.producerReady ??= (async () => {
+			await this.ensureTopics();
+			const producer = this.kafka.producer({
+				idempotent: true,
+				maxInFlightRequests: 1,
+				allowAutoTopicCreation: true,
+				createPartitioner: Partitioners.DefaultPartitioner,
+				retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+			});
+			await producer.connect();
+			this.producer = producer;
+			return producer;
+		})().catch(err => {
+			this.producerReady = undefined;
+			throw err;
+		});
+		return this.producerReady;
+	}
+
+	private async resetProducer(): Promise<void> {
+		const producer = this.producer;
+		this.producer = undefined;
+		this.producerReady = undefined;
+		await producer?.disconnect().catch(() => undefined);
+	}
+
+	/** Creates the shop's topics with enough partitions for consumer groups to share the work. */
+	private ensureTopics(): Promise<void> {
+		this.topicsReady ??= (async () => {
+			const admin: Admin = this.kafka.admin();
+			try {
+				await admin.connect();
+				const existing = new Set(await admin.listTopics());
+				const missing = this.opts.topics.filter(t => !existing.has(t));
+				if (missing.length > 0) {
+					await admin.createTopics({
+						waitForLeaders: true,
+						topics: missing.map(topic => ({ topic, numPartitions: this.opts.partitions, replicationFactor: 1 })),
+					});
+				}
+			} finally {
+				await admin.disconnect().catch(() => undefined);
+			}
+		})().catch(err => {
+			this.topicsReady = undefined;
+			throw err;
+		});
+		return this.topicsReady;
+	}
+}
+
+class KafkaSubscription {
+	private consumer: Consumer | undefined;
+	private stopped = false;
+	private running: Promise<void> | undefined;
+
+	constructor(
+		private readonly kafka: Kafka,
+		private readonly options: ConsumeOptions,
+		private readonly ensureTopics: () => Promise<void>,
+		private readonly concurrency: number,
+		private readonly logger: Logger,
+	) {}
+
+	start(): void {
+		this.running = this.connectLoop();
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		await this.consumer?.disconnect().catch(() => undefined);
+		await this.running;
+	}
+
+	/** Keeps trying to join the group until it runs; kafkajs then heals broker restarts itself. */
+	private async connectLoop(): Promise<void> {
+		for (let failures = 0; !this.stopped; ) {
+			const consumer = this.kafka.consumer({
+				groupId: this.options.groupId,
+				sessionTimeout: 30_000,
+				rebalanceTimeout: 30_000,
+				heartbeatInterval: 3000,
+				maxWaitTimeInMs: 250,
+				retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+			});
+			this.consumer = consumer;
+			try {
+				consumer.on(consumer.events.CRASH, ({ payload }) => {
+					if (!payload.restart && !this.stopped) {
+						this.logger.warn(`consumer ${this.options.groupId} crashed for good, rejoining: ${payload.error.message}`);
+						void consumer.disconnect().catch(() => undefined).then(() => this.start());
+					}
+				});
+				await this.ensureTopics();
+				await consumer.connect();
+				await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+				await consumer.run({
+					autoCommit: false,
+					eachBatchAutoResolve: false,
+					partitionsConsumedConcurrently: this.concurrency,
+					eachBatch: payload => this.eachBatch(consumer, payload),
+				});
+				this.logger.info(`consuming ${this.options.topic} as group ${this.options.groupId}`);
+				return;
+			} catch (err) {
+				failures++;
+				this.logger.warn(`cannot consume ${this.options.topic} yet (${(err as Error).message}); retrying`);
+				await consumer.disconnect().catch(() => undefined);
+				await sleep(backoffDelay(failures));
+			}
+		}
+	}
+
+	private async eachBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+		let uncommitted: string | undefined;
+		const commit = async (): Promise<void> => {
+			if (uncommitted === undefined) return;
+			const offset = (BigInt(uncommitted) + 1n).toString();
+			uncommitted = undefined;
+			await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
+		};
+		for (const message of batch.messages) {
+			if (!isRunning() || isStale() || this.stopped) break;
+			const incoming: IncomingMessage = {
+				topic: batch.topic,
+				partition: batch.partition,
+				offset: message.offset,
+				key: message.key ? message.key.toString("utf8") : null,
+				value: message.value,
+				headers: Object.fromEntries(
+					Object.entries(message.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? "")]),
+				),
+			};
+			await this.handleUntilDone(incoming, heartbeat, isRunning);
+			// The offset moves only after the handler's database transaction has committed.
+			resolveOffset(message.offset);
+			uncommitted = message.offset;
+			if (Number(message.offset) % 50 === 0) await commit();
+			await heartbeat();
+		}
+		await commit();
+	}
+
+	/** A handler failure (database down, say) is retried on the same message: nothing is skipped. */
+	private async handleUntilDone(message: IncomingMessage, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+		for (let failures = 0; ; ) {
+			try {
+				await this.options.handle(message);
+				return;
+			} catch (err) {
+				failures++;
+				if (this.stopped || !isRunning()) throw err;
+				this.logger.warn(
+					`handling ${message.topic}[${message.partition}]@${message.offset} failed (${(err as Error).message}); retry ${failures}`,
+				);
+				await sleep(backoffDelay(failures));
+				await heartbeat().catch(() => undefined);
+			}
+		}
+	}
+}

@@ -1,0 +1,30 @@
+/**
+ * Optimistic-lock accounts: a service that mixes this in runs its balance-changing transactions
+ * through `this.withConflictRetry(...)`. Entities carry a version column; MikroORM turns a stale
+ * version into OptimisticLockError at flush, and this mixin retries the whole transaction.
+ */
+import type { ServiceSchema } from "moleculer";
+import { config } from "../infra/config.js";
+import { retryOnConflict, type RetryPolicy } from "./optimistic-lock/retry-on-conflict.js";
+
+export interface OptimisticLockMethods {
+	withConflictRetry<T>(work: () => Promise<T>): Promise<T>;
+}
+
+export function optimisticLockMixin(policy: RetryPolicy = config.optimisticLock): Partial<ServiceSchema> {
+	return {
+		created() {
+			this.conflictRetries = 0;
+		},
+		methods: {
+			withConflictRetry<T>(work: () => Promise<T>): Promise<T> {
+				return retryOnConflict(work, policy, {
+					onRetry: (attempt, err) => {
+						this.conflictRetries++;
+						this.logger.debug(`conflict, retry ${attempt}: ${err.message}`);
+					},
+				});
+			},
+		},
+	};
+}

@@ -1,0 +1,267 @@
+/**
+ * The relay: moves committed outbox rows to the event log.
+ *
+ * - Claims pending rows with FOR UPDATE SKIP LOCKED and a short lease, so any number of relays
+ *   (one per service instance) share the backlog without publishing a row twice at the same time.
+ * - Publishes a claimed batch, then marks it published. A crash between the two republishes
+ *   the batch once the lease runs out: delivery is at-least-once, and the inbox makes the
+ *   effect exactly-once.
+ * - Wakes on NOTIFY, with a slow poll as a fallback; backs off while the log is down.
+ * - A row the log refuses (too large, say) or that is not a valid event gets its attempts and
+ *   last error recorded, is retried with backoff, and after `maxAttempts` is parked for an
+ *   operator. It never blocks the rows behind it.
+ * - Deletes published rows after the retention period.
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { SqlEntityManager } from "../orm.mixin.js";
+import { checkEvent } from "../../domain/events/validate-event.js";
+import type { Database } from "../../infra/db/open-database.js";
+import { listen, type Unlisten } from "../../infra/db/listen.js";
+import { backoffDelay } from "../../infra/eventlog/backoff.js";
+import type { EventLog, OutgoingMessage } from "../../infra/eventlog/event-log.js";
+import { OUTBOX_NOTIFY_CHANNEL } from "./outbox-table.sql.js";
+
+export interface OutboxRelayOptions {
+	db: Database;
+	eventLog: EventLog;
+	logger: { info(...a: unknown[]): void; warn(...a: unknown[]): void; debug(...a: unknown[]): void };
+	batchSize: number;
+	pollIntervalMs: number;
+	retentionMs: number;
+	maxAttempts: number;
+	/** How often published rows past retention are deleted. */
+	purgeIntervalMs?: number;
+	/** How long a claim keeps other relays off a batch; a dead relay's rows return after it. */
+	leaseMs?: number;
+}
+
+interface ClaimedRow {
+	seq: string;
+	id: string;
+	topic: string;
+	key: string;
+	payload: unknown;
+	headers: Record<string, string> | null;
+	attempts: number;
+}
+
+export interface RelayStats {
+	published: number;
+	failedAttempts: number;
+	parked: number;
+	outageErrors: number;
+	lastError: string | null;
+}
+
+type SqlEm = SqlEntityManager;
+
+export class OutboxRelay {
+	readonly stats: RelayStats = { published: 0, failedAttempts: 0, parked: 0, outageErrors: 0, lastError: null };
+	private running = false;
+	private loopDone: Promise<void> | undefined;
+	private wakeRequested = false;
+	private wakeUp: (() => void) | undefined;
+	private unlisten: Unlisten | undefined;
+	private lastPurge = 0;
+	private readonly relayId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+	constructor(private readonly opts: OutboxRelayOptions) {}
+
+	async start(): Promise<void> {
+		if (this.running) return;
+		this.running = true;
+		this.unlisten = await listen(this.opts.db, OUTBOX_NOTIFY_CHANNEL, () => this.wake(), this.opts.logger);
+		this.loopDone = this.loop();
+	}
+
+	async stop(): Promise<void> {
+		if (!this.running) return;
+		this.running = false;
+		this.wake();
+		await this.loopDone;
+		await this.unlisten?.();
+	}
+
+	/** Ask for a pass now (after a local commit, or on NOTIFY). */
+	wake(): void {
+		this.wakeRequested = true;
+		this.wakeUp?.();
+	}
+
+	private async loop(): Promise<void> {
+		let outageFailures = 0;
+		while (this.running) {
+			this.wakeRequested = false;
+			let delay = this.opts.pollIntervalMs;
+			try {
+				const claimed = await this.publishBatch();
+				outageFailures = 0;
+				// A full batch means more is waiting: go again at once.
+				if (claimed >= this.opts.batchSize) continue;
+				await this.purgeIfDue();
+			} catch (err) {
+				outageFailures++;
+				this.stats.outageErrors++;
+				this.stats.lastError = (err as Error).message;
+				delay = backoffDelay(outageFailures, 200, 5000);
+				const log = outageFailures === 1 || outageFailures % 20 === 0 ? this.opts.logger.warn : this.opts.logger.debug;
+				log.call(this.opts.logger, `outbox relay cannot publish (${(err as Error).message}); retrying in ${delay} ms`);
+				// During an outage a NOTIFY must not cut the backoff short.
+				this.wakeRequested = false;
+			}
+			if (!this.wakeRequested && this.running) await this.sleep(delay);
+		}
+	}
+
+	private sleep(ms: number): Promise<void> {
+		return new Promise(resolve => {
+			const timer = setTimeout(done, ms);
+			function done() {
+				clearTimeout(timer);
+				resolve();
+			}
+			this.wakeUp = () => {
+				this.wakeUp = undefined;
+				done();
+			};
+		});
+	}
+
+	/**
+	 * One claim → publish → mark cycle. Returns how many rows were claimed.
+	 *
+	 * The claim is a short transaction of its own that leases the rows to this relay; the
+	 * publish runs with no transaction or row lock held, so a slow broker never pins database
+	 * connections, and a consumer in the same process can use the same database meanwhile.
+	 * If this relay dies after publishing, the lease runs out and another relay publishes the
+	 * rows again; the consumers' inboxes absorb the repeat.
+	 */
+	async publishBatch(): Promise<number> {
+		const rows = await this.claim();
+		if (rows.length === 0) return 0;
+
+		const invalid = new Map<ClaimedRow, string>();
+		const sendable: ClaimedRow[] = [];
+		for (const row of rows) {
+			const verdict = checkEvent(row.payload);
+			if (verdict.ok) sendable.push(row);
+			else invalid.set(row, `not a valid event: ${verdict.reason}`);
+		}
+
+		const failures = new Map<ClaimedRow, string>(invalid);
+		const published: ClaimedRow[] = [];
+		try {
+			try {
+				await this.opts.eventLog.publish(sendable.map(toMessage));
+				published.push(...sendable);
+			} catch (err) {
+				if (!this.opts.eventLog.isMessageError(err)) throw err;
+				// Some message in the batch was refused: find which, one by one.
+				for (const row of sendable) {
+					try {
+						await this.opts.eventLog.publish([toMessage(row)]);
+						published.push(row);
+					} catch (rowErr) {
+						if (!this.opts.eventLog.isMessageError(rowErr)) throw rowErr;
+						failures.set(row, (rowErr as Error).message);
+					}
+				}
+			}
+		} catch (outage) {
+			await this.settle(published, new Map(), rows).catch(() => undefined);
+			throw outage;
+		}
+		await this.settle(published, failures, rows);
+		return rows.length;
+	}
+
+	private async claim(): Promise<ClaimedRow[]> {
+		const em = this.opts.db.em.fork() as SqlEm;
+		return em.execute<ClaimedRow[]>(
+			`update outbox_messages
+			    set claimed_by = ?, claimed_until = clock_timestamp() + (? || ' milliseconds')::interval
+			  where seq in (
+			        select seq from outbox_messages
+			         where published_at is null and parked_at is null
+			           and (next_attempt_at is null or next_attempt_at <= clock_timestamp())
+			           and (claimed_until is null or claimed_until < clock_timestamp())
+			         order by seq
+			         limit ?
+			           for update skip locked)
+			returning seq, id, topic, key, payload, headers, attempts`,
+			[this.relayId, String(this.opts.leaseMs ?? 30_000), this.opts.batchSize],
+		).then(rows => rows.sort((a, b) => Number(a.seq) - Number(b.seq)));
+	}
+
+	/** Marks what was published, records refusals, and hands back the rest of the lease. */
+	private async settle(published: ClaimedRow[], failures: Map<ClaimedRow, string>, claimed: ClaimedRow[]): Promise<void> {
+		await this.opts.db.em.fork().transactional(async txEm => {
+			const em = txEm as SqlEm;
+			if (published.length > 0) {
+				await em.execute(
+					`update outbox_messages set published_at = clock_timestamp(), claimed_by = null, claimed_until = null
+					  where seq in (?)`,
+					[published.map(r => r.seq)],
+				);
+			}
+			for (const [row, error] of failures) await this.recordFailure(em, row, error, !row.payload || !checkEvent(row.payload).ok);
+			const done = new Set([...published, ...failures.keys()]);
+			const released = claimed.filter(r => !done.has(r));
+			if (released.length > 0) {
+				await em.execute(
+					`update outbox_messages set claimed_by = null, claimed_until = null where seq in (?) and claimed_by = ?`,
+					[released.map(r => r.seq), this.relayId],
+				);
+			}
+		});
+		this.stats.published += published.length;
+	}
+
+	private async recordFailure(em: SqlEm, row: ClaimedRow, error: string, permanent: boolean): Promise<void> {
+		// A row the log refused keeps no lease; its own backoff decides when it is tried again.
+		const attempts = permanent ? Math.max(row.attempts + 1, this.opts.maxAttempts) : row.attempts + 1;
+		const park = attempts >= this.opts.maxAttempts;
+		const retryInMs = Math.min(300_000, 1000 * 2 ** (attempts - 1));
+		await em.execute(
+			`update outbox_messages
+			    set attempts = ?, last_error = ?,
+			        next_attempt_at = clock_timestamp() + (? || ' milliseconds')::interval,
+			        parked_at = case when ? then clock_timestamp() else null end,
+			        claimed_by = null, claimed_until = null
+			  where seq = ?`,
+			[attempts, error.slice(0, 2000), String(retryInMs), park, row.seq],
+		);
+		this.stats.failedAttempts++;
+		if (park) {
+			this.stats.parked++;
+			this.opts.logger.warn(`outbox row ${row.id} parked after ${attempts} attempts: ${error}`);
+		} else {
+			this.opts.logger.warn(`outbox row ${row.id} refused (attempt ${attempts}): ${error}`);
+		}
+	}
+
+	private async purgeIfDue(): Promise<void> {
+		const interval = this.opts.purgeIntervalMs ?? 60_000;
+		if (Date.now() - this.lastPurge < interval) return;
+		this.lastPurge = Date.now();
+		await this.purgePublished();
+	}
+
+	/** Deletes published rows older than the retention period; returns how many. */
+	async purgePublished(): Promise<number> {
+		const em = this.opts.db.em.fork() as SqlEm;
+		const result = await em.execute<{ affectedRows?: number } | unknown[]>(
+			`delete from outbox_messages
+			  where published_at is not null
+			    and published_at < clock_timestamp() - (? || ' milliseconds')::interval`,
+			[String(this.opts.retentionMs)],
+			"run",
+		);
+		return (result as { affectedRows?: number }).affectedRows ?? 0;
+	}
+}
+
+function toMessage(row: ClaimedRow): OutgoingMessage {
+	return { topic: row.topic, key: row.key, value: JSON.stringify(row.payload), headers: row.headers ?? {} };
+}

@@ -1,0 +1,29 @@
+/**
+ * The outbox table every publishing service carries in its own database. Rows are written in
+ * the same transaction as the state change they announce, then published by the relay.
+ */
+export const OUTBOX_NOTIFY_CHANNEL = "gozon_outbox";
+
+export const createOutboxTableSql = [
+	`create table outbox_messages (
+		seq bigserial primary key,
+		id uuid not null unique,
+		topic varchar(200) not null,
+		key varchar(200) not null,
+		payload jsonb not null,
+		headers jsonb not null default '{}'::jsonb,
+		created_at timestamptz not null default clock_timestamp(),
+		published_at timestamptz null,
+		attempts integer not null default 0,
+		last_error text null,
+		next_attempt_at timestamptz null,
+		claimed_by varchar(100) null,
+		claimed_until timestamptz null,
+		parked_at timestamptz null
+	)`,
+	// The relay's claim query only ever scans the pending rows, in commit order.
+	`create index outbox_messages_pending_idx on outbox_messages (seq)
+		where published_at is null and parked_at is null`,
+	`create index outbox_messages_published_at_idx on outbox_messages (published_at)
+		where published_at is not null`,
+];

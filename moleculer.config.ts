@@ -1,0 +1,37 @@
+/**
+ * Moleculer broker options shared by every Gozon process. The transporter comes from the
+ * environment: with TRANSPORTER unset all services live in one process and call each other
+ * locally; with a NATS URL each process joins the mesh.
+ */
+import type { BrokerOptions } from "moleculer";
+import { config } from "./infra/config.js";
+
+const brokerConfig: BrokerOptions = {
+	namespace: process.env.NAMESPACE || "gozon",
+	nodeID: process.env.NODE_ID || undefined,
+	transporter: (config.transporter ?? null) as BrokerOptions["transporter"],
+	serializer: "JSON",
+	logger: {
+		type: "Console",
+		options: {
+			formatter: process.env.LOG_FORMAT === "json" ? "json" : "short",
+			colors: process.stdout.isTTY,
+			moduleColors: false,
+		},
+	},
+	logLevel: config.logLevel as BrokerOptions["logLevel"],
+	requestTimeout: config.requestTimeoutMs,
+	retryPolicy: { enabled: false },
+	// A request whose service is gone fails fast with 503 instead of hanging.
+	registry: { strategy: "RoundRobin", preferLocal: true },
+	circuitBreaker: { enabled: false },
+	validator: true,
+	metrics: { enabled: false },
+	tracing: { enabled: false },
+	// Services finish what they hold before the process exits.
+	tracking: { enabled: true, shutdownTimeout: 10_000 },
+	heartbeatInterval: 5,
+	heartbeatTimeout: 15,
+};
+
+export default brokerConfig;

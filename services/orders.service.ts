@@ -1,0 +1,148 @@
+/**
+ * orders: creates orders and follows their payment.
+ *
+ * - create: the order row and its OrderCreated event commit in ONE transaction (outbox); the
+ *   relay then carries the event to Kafka and payment runs asynchronously.
+ * - applyPaymentResult: PaymentSucceeded/PaymentFailed arrive through the inbox and settle the
+ *   order once; the change is broadcast on the mesh for live pushes.
+ */
+import { randomUUID } from "node:crypto";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { CloudEvent } from "../domain/events/envelope.js";
+import { createEnvelope } from "../domain/events/envelope.js";
+import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentResultData } from "../domain/events/event-types.js";
+import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../domain/events/topics.js";
+import { amountRule } from "../domain/money.js";
+import { Order, OrderSchema, toOrderView, type OrderView } from "../domain/orders/order.entity.js";
+import { settle } from "../domain/orders/order-status.js";
+import { idempotencyKeyRule, pageRule, userIdRule, uuidRule } from "../infra/action-params.js";
+import { config } from "../infra/config.js";
+import { notFound } from "../infra/errors.js";
+import { Migration20261121000000_initial } from "../migrations/orders/Migration20261121000000_initial.js";
+import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
+import { inboxMixin, type AfterCommit } from "../mixins/inbox.mixin.js";
+import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
+import { enqueueEvent } from "../mixins/outbox/enqueue-event.js";
+import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
+import { operationsMixin } from "../mixins/operations.mixin.js";
+
+/** Broadcast on the mesh whenever an order reaches a final status. */
+export const ORDER_UPDATED_EVENT = "orders.updated";
+
+type OrdersThis = Service & OrmMethods & OutboxMethods;
+
+interface CreateParams {
+	userId: string;
+	amount: number;
+	description: string;
+	idempotencyKey?: string;
+}
+
+const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, OrmMethods & OutboxMethods> = {
+	name: "orders",
+
+	mixins: [
+		ormMixin({
+			service: "orders",
+			url: config.ordersDbUrl,
+			entities: [OrderSchema],
+			migrations: [Migration20261121000000_initial],
+		}),
+		outboxMixin(),
+		inboxMixin({
+			topic: PAYMENTS_TOPIC,
+			groupId: "gozon-orders",
+			handlers: { [PAYMENT_SUCCEEDED]: "applyPaymentResult", [PAYMENT_FAILED]: "applyPaymentResult" },
+		}),
+		operationsMixin(),
+	],
+
+	actions: {
+		/** Places an order; payment follows asynchronously. */
+		create: {
+			params: {
+				userId: userIdRule,
+				amount: amountRule,
+				description: { type: "string", min: 1, max: 500, trim: true },
+				idempotencyKey: idempotencyKeyRule,
+				$$strict: true,
+			},
+			async handler(this: OrdersThis, ctx: Context<CreateParams>): Promise<OrderView> {
+				const { userId, amount, description, idempotencyKey } = ctx.params;
+				const { result } = await this.transactional(em =>
+					runIdempotent(em, { userId, scope: "orders.create", key: idempotencyKey, request: { amount, description } }, async () => {
+						const order = em.create(Order, { id: randomUUID(), userId, amount, description, status: "NEW" });
+						await enqueueEvent(em, {
+							topic: ORDERS_TOPIC,
+							key: userId,
+							event: createEnvelope({
+								source: "gozon/orders",
+								type: ORDER_CREATED,
+								subject: order.id,
+								data: { orderId: order.id, userId, amount, description },
+							}),
+						});
+						await em.flush();
+						return toOrderView(order);
+					}),
+				);
+				this.relay.wake();
+				Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/orders/${result.id}` });
+				return result;
+			},
+		},
+
+		/** The user's orders, newest first. */
+		list: {
+			params: {
+				userId: userIdRule,
+				page: pageRule("page", 1_000_000, 1),
+				pageSize: pageRule("pageSize", 100, 20),
+				$$strict: true,
+			},
+			async handler(this: OrdersThis, ctx: Context<{ userId: string; page: number; pageSize: number }>) {
+				const { userId, page, pageSize } = ctx.params;
+				const [rows, total] = await this.fork().findAndCount(
+					Order,
+					{ userId },
+					{ orderBy: { createdAt: "desc", id: "desc" }, limit: pageSize, offset: (page - 1) * pageSize },
+				);
+				return { rows: rows.map(toOrderView), total, page, pageSize, totalPages: Math.ceil(total / pageSize) };
+			},
+		},
+
+		/** One order of the user; another user's order is indistinguishable from a missing one. */
+		get: {
+			params: { userId: userIdRule, id: uuidRule("id"), $$strict: true },
+			async handler(this: OrdersThis, ctx: Context<{ userId: string; id: string }>): Promise<OrderView> {
+				const order = await this.fork().findOne(Order, { id: ctx.params.id, userId: ctx.params.userId });
+				if (!order) throw notFound("ORDER_NOT_FOUND", `Order ${ctx.params.id} not found.`);
+				return toOrderView(order);
+			},
+		},
+	},
+
+	methods: {
+		/** Settles an order on its payment outcome, exactly once (the inbox guards redelivery). */
+		async applyPaymentResult(this: OrdersThis, em: SqlEntityManager, event: CloudEvent): Promise<AfterCommit> {
+			const data = event.data as PaymentResultData;
+			const order = await em.findOne(Order, { id: data.orderId });
+			if (!order || order.userId !== data.userId) {
+				this.logger.warn(`payment result for unknown order ${data.orderId} (user ${data.userId}) ignored`);
+				return;
+			}
+			const next = settle(
+				order.status,
+				event.type === PAYMENT_SUCCEEDED ? { succeeded: true } : { succeeded: false, reason: data.reason! },
+			);
+			if (!next) return;
+			order.status = next.status;
+			order.reason = next.reason;
+			await em.flush();
+			const view = toOrderView(order);
+			return () => this.broker.broadcast(ORDER_UPDATED_EVENT, view);
+		},
+	},
+};
+
+export default OrdersService;

@@ -1,0 +1,175 @@
+/**
+ * payments: one account per user, top-ups, balance and ledger, and the payment of orders.
+ *
+ * - payForOrder: OrderCreated arrives through the inbox; in ONE transaction the inbox row, the
+ *   decision, the debit and the PaymentSucceeded/PaymentFailed outbox row commit together.
+ * - Balances change only under optimistic locking (the account's version column), retried with
+ *   jitter when a concurrent writer wins.
+ */
+import { randomUUID } from "node:crypto";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { CloudEvent } from "../domain/events/envelope.js";
+import { createEnvelope } from "../domain/events/envelope.js";
+import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type OrderCreatedData } from "../domain/events/event-types.js";
+import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../domain/events/topics.js";
+import { amountRule, MAX_BALANCE } from "../domain/money.js";
+import { Account, AccountSchema } from "../domain/payments/account.entity.js";
+import { decidePayment } from "../domain/payments/decide-payment.js";
+import { LedgerEntry, LedgerEntrySchema, toLedgerView } from "../domain/payments/ledger-entry.entity.js";
+import { Payment, PaymentSchema } from "../domain/payments/payment.entity.js";
+import { idempotencyKeyRule, pageRule, userIdRule } from "../infra/action-params.js";
+import { config } from "../infra/config.js";
+import { conflict, notFound, unprocessable } from "../infra/errors.js";
+import { Migration20261121000000_initial } from "../migrations/payments/Migration20261121000000_initial.js";
+import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
+import { inboxMixin, type AfterCommit } from "../mixins/inbox.mixin.js";
+import { operationsMixin } from "../mixins/operations.mixin.js";
+import { optimisticLockMixin, type OptimisticLockMethods } from "../mixins/optimistic-lock.mixin.js";
+import { isConflict } from "../mixins/optimistic-lock/retry-on-conflict.js";
+import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
+import { enqueueEvent } from "../mixins/outbox/enqueue-event.js";
+import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
+
+type PaymentsThis = Service & OrmMethods & OutboxMethods & OptimisticLockMethods;
+
+function accountView(account: Account) {
+	return {
+		userId: account.userId,
+		balance: account.balance,
+		createdAt: account.createdAt.toISOString(),
+		updatedAt: account.updatedAt.toISOString(),
+	};
+}
+
+const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, OrmMethods & OutboxMethods & OptimisticLockMethods> = {
+	name: "payments",
+
+	mixins: [
+		ormMixin({
+			service: "payments",
+			url: config.paymentsDbUrl,
+			entities: [AccountSchema, LedgerEntrySchema, PaymentSchema],
+			migrations: [Migration20261121000000_initial],
+		}),
+		optimisticLockMixin(),
+		outboxMixin(),
+		inboxMixin({ topic: ORDERS_TOPIC, groupId: "gozon-payments", handlers: { [ORDER_CREATED]: "payForOrder" } }),
+		operationsMixin(),
+	],
+
+	actions: {
+		/** Opens the user's account with a zero balance. */
+		createAccount: {
+			params: { userId: userIdRule, $$strict: true },
+			async handler(this: PaymentsThis, ctx: Context<{ userId: string }>) {
+				try {
+					const account = await this.transactional(async em => {
+						const created = em.create(Account, { userId: ctx.params.userId, balance: 0 });
+						await em.flush();
+						return created;
+					});
+					Object.assign(ctx.meta, { $statusCode: 201, $location: "/api/accounts/me" });
+					const { updatedAt: _updatedAt, ...view } = accountView(account);
+					return view;
+				} catch (err) {
+					if (isConflict(err)) throw conflict("ACCOUNT_EXISTS", "This user already has an account.");
+					throw err;
+				}
+			},
+		},
+
+		/** The user's balance. */
+		getAccount: {
+			params: { userId: userIdRule, $$strict: true },
+			async handler(this: PaymentsThis, ctx: Context<{ userId: string }>) {
+				const account = await this.fork().findOne(Account, { userId: ctx.params.userId });
+				if (!account) throw notFound("ACCOUNT_NOT_FOUND", "This user has no account.");
+				const { createdAt: _createdAt, ...view } = accountView(account);
+				return view;
+			},
+		},
+
+		/** Tops the account up; returns the new balance. */
+		deposit: {
+			params: { userId: userIdRule, amount: amountRule, idempotencyKey: idempotencyKeyRule, $$strict: true },
+			async handler(this: PaymentsThis, ctx: Context<{ userId: string; amount: number; idempotencyKey?: string }>) {
+				const { userId, amount, idempotencyKey } = ctx.params;
+				const { result } = await this.withConflictRetry(() =>
+					this.transactional(em =>
+						runIdempotent(em, { userId, scope: "payments.deposit", key: idempotencyKey, request: { amount } }, async () => {
+							const account = await em.findOne(Account, { userId });
+							if (!account) throw notFound("ACCOUNT_NOT_FOUND", "This user has no account.");
+							if (account.balance + amount > MAX_BALANCE) {
+								throw unprocessable("BALANCE_LIMIT", `The balance may not exceed ${MAX_BALANCE}.`, [
+									{ field: "amount", message: "The deposit would take the balance over its limit." },
+								]);
+							}
+							account.balance += amount;
+							em.create(LedgerEntry, { id: randomUUID(), userId, type: "CREDIT", amount, orderId: null });
+							await em.flush();
+							return { balance: account.balance };
+						}),
+					),
+				);
+				return result;
+			},
+		},
+
+		/** Ledger entries of the user, newest first. */
+		listTransactions: {
+			params: { userId: userIdRule, limit: pageRule("limit", 1000, 100), $$strict: true },
+			async handler(this: PaymentsThis, ctx: Context<{ userId: string; limit: number }>) {
+				const em = this.fork();
+				const account = await em.findOne(Account, { userId: ctx.params.userId });
+				if (!account) throw notFound("ACCOUNT_NOT_FOUND", "This user has no account.");
+				const entries = await em.find(
+					LedgerEntry,
+					{ userId: ctx.params.userId },
+					{ orderBy: { createdAt: "desc", id: "desc" }, limit: ctx.params.limit },
+				);
+				return entries.map(toLedgerView);
+			},
+		},
+	},
+
+	methods: {
+		/**
+		 * Pays for an order, once. The Payment row keyed by order id makes a second OrderCreated for
+		 * the same order (under a new envelope id) a no-op; the unique DEBIT-per-order index is the
+		 * last guard; the account's version makes a concurrent top-up retry instead of being lost.
+		 */
+		async payForOrder(this: PaymentsThis, em: SqlEntityManager, event: CloudEvent): Promise<AfterCommit> {
+			const { orderId, userId, amount } = event.data as OrderCreatedData;
+			if (await em.findOne(Payment, { orderId })) {
+				this.logger.debug(`order ${orderId} was already decided; OrderCreated ${event.id} ignored`);
+				return;
+			}
+			const account = await em.findOne(Account, { userId });
+			const decision = decidePayment(account, amount);
+			if (decision.outcome === "SUCCEEDED") {
+				account!.balance = decision.balanceAfter;
+				em.create(LedgerEntry, { id: randomUUID(), userId, type: "DEBIT", amount, orderId });
+				em.create(Payment, { orderId, userId, amount, outcome: "SUCCEEDED", reason: null });
+			} else {
+				em.create(Payment, { orderId, userId, amount, outcome: "FAILED", reason: decision.reason });
+			}
+			await enqueueEvent(em, {
+				topic: PAYMENTS_TOPIC,
+				key: userId,
+				event:
+					decision.outcome === "SUCCEEDED"
+						? createEnvelope({ source: "gozon/payments", type: PAYMENT_SUCCEEDED, subject: orderId, data: { orderId, userId, amount } })
+						: createEnvelope({
+								source: "gozon/payments",
+								type: PAYMENT_FAILED,
+								subject: orderId,
+								data: { orderId, userId, amount, reason: decision.reason },
+							}),
+			});
+			await em.flush();
+			return () => this.relay.wake();
+		},
+	},
+};
+
+export default PaymentsService;

@@ -1,0 +1,68 @@
+/**
+ * Direct access to the Kafka broker for tests: produce raw bytes (duplicates, poison) and watch
+ * a topic from its current end, as an outside observer of what crossed the wire.
+ */
+import { randomUUID } from "node:crypto";
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from "kafkajs";
+
+export interface SeenMessage {
+	topic: string;
+	partition: number;
+	key: string | null;
+	value: string;
+	headers: Record<string, string>;
+}
+
+function kafka(): Kafka {
+	const brokers = (process.env.KAFKA_BROKERS ?? "").split(",").filter(Boolean);
+	if (brokers.length === 0) throw new Error("KAFKA_BROKERS is not set: run the tests through `npm test`");
+	return new Kafka({ clientId: `gozon-test-${randomUUID().slice(0, 6)}`, brokers, logLevel: logLevel.NOTHING });
+}
+
+export async function produceRaw(
+	topic: string,
+	messages: { key: string | null; value: string | Buffer; headers?: Record<string, string> }[],
+): Promise<void> {
+	const producer: Producer = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+	await producer.connect();
+	try {
+		await producer.send({ topic, messages });
+	} finally {
+		await producer.disconnect();
+	}
+}
+
+export interface TopicWatch {
+	messages: SeenMessage[];
+	stop(): Promise<void>;
+}
+
+/** Collects every message written to `topics` from now on. */
+export async function watchTopics(topics: string[]): Promise<TopicWatch> {
+	const client = kafka();
+	const admin = client.admin();
+	await admin.connect();
+	const ends = new Map<string, { partition: number; offset: string }[]>();
+	for (const topic of topics) ends.set(topic, await admin.fetchTopicOffsets(topic));
+	await admin.disconnect();
+
+	const consumer: Consumer = client.consumer({ groupId: `gozon-test-watch-${randomUUID()}`, maxWaitTimeInMs: 100 });
+	const messages: SeenMessage[] = [];
+	await consumer.connect();
+	for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
+	const joined = new Promise<void>(resolve => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+	await consumer.run({
+		eachMessage: async ({ topic, partition, message }) => {
+			messages.push({
+				topic,
+				partition,
+				key: message.key?.toString() ?? null,
+				value: message.value?.toString() ?? "",
+				headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])),
+			});
+		},
+	});
+	for (const [topic, offsets] of ends) for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+	await joined;
+	return { messages, stop: () => consumer.disconnect() };
+}

@@ -1,0 +1,81 @@
+/**
+ * Starts Gozon services for a test: each instance on its own ServiceBroker, all joined over the
+ * real NATS transporter, with real PostgreSQL and Kafka behind them. A test can start several
+ * instances of a service to prove they share the work.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
+import brokerConfig from "../../moleculer.config.js";
+import GatewayService from "../../services/gateway.service.js";
+import OrdersService from "../../services/orders.service.js";
+import PaymentsService from "../../services/payments.service.js";
+
+export interface MeshOptions {
+	orders?: number;
+	payments?: number;
+	gateways?: number;
+}
+
+export interface Mesh {
+	namespace: string;
+	gatewayUrls: string[];
+	brokers: { orders: ServiceBroker[]; payments: ServiceBroker[]; gateways: ServiceBroker[] };
+	stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.listen(0, "127.0.0.1", () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+		server.on("error", reject);
+	});
+}
+
+function newBroker(namespace: string, nodeID: string): ServiceBroker {
+	return new ServiceBroker({
+		...brokerConfig,
+		namespace,
+		nodeID,
+		logLevel: (process.env.TEST_LOG_LEVEL as "warn") ?? "warn",
+	});
+}
+
+export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
+	if (!process.env.TRANSPORTER) throw new Error("TRANSPORTER is not set: run the tests through `npm test`");
+	const namespace = `test-${randomUUID().slice(0, 8)}`;
+	const make = (count: number, kind: string, schema: () => ServiceSchema | Promise<ServiceSchema>) =>
+		Promise.all(
+			Array.from({ length: count }, async (_, i) => {
+				const broker = newBroker(namespace, `${kind}-${i + 1}`);
+				broker.createService(await schema());
+				return broker;
+			}),
+		);
+	const gatewayPorts = await Promise.all(Array.from({ length: opts.gateways ?? 1 }, () => freePort()));
+	const brokers = {
+		orders: await make(opts.orders ?? 1, "orders", () => OrdersService as ServiceSchema),
+		payments: await make(opts.payments ?? 1, "payments", () => PaymentsService as ServiceSchema),
+		gateways: await Promise.all(
+			gatewayPorts.map(async (port, i) => {
+				const broker = newBroker(namespace, `gateway-${i + 1}`);
+				broker.createService({ ...GatewayService, settings: { ...GatewayService.settings, port, ip: "127.0.0.1" } } as ServiceSchema);
+				return broker;
+			}),
+		),
+	};
+	const all = [...brokers.orders, ...brokers.payments, ...brokers.gateways];
+	await Promise.all(all.map(b => b.start()));
+	await Promise.all(brokers.gateways.map(b => b.waitForServices(["orders", "payments"], 30_000)));
+	return {
+		namespace,
+		gatewayUrls: gatewayPorts.map(p => `http://127.0.0.1:${p}`),
+		brokers,
+		stop: async () => {
+			await Promise.all(all.map(b => b.stop()));
+		},
+	};
+}

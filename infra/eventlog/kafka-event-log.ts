@@ -48,7 +48,10 @@ function kafkaLogCreator(logger: Logger) {
 	return () =>
 		({ level, log }: LogEntry) => {
 			const text = `kafka ${log.message}${log.error ? `: ${log.error}` : ""}`;
-			if (level <= logLevel.WARN) logger.warn(text);
+			// Retries are bounded on purpose: the relay owns the long retry, and the inboxes absorb
+			// the duplicates a retry can cause, so this warning says nothing new.
+			if (log.message.startsWith("Limiting retries for the idempotent producer")) logger.debug(text);
+			else if (level <= logLevel.WARN) logger.warn(text);
 			else logger.debug(text);
 		};
 }

@@ -23,6 +23,15 @@ interface AnyError {
 function fieldsOf(data: unknown): ErrorBody["data"] {
 	if (!Array.isArray(data)) return [];
 	return data
+		.flatMap(d => {
+			// fastest-validator names forbidden keys in `actual`, not `field`: one entry per key.
+			if (d?.type !== "objectStrict" || typeof d.actual !== "string") return [d];
+			return d.actual.split(",").map((field: string) => ({
+				field: field.trim(),
+				message: `The '${field.trim()}' field is not allowed.`,
+				type: "objectStrict",
+			}));
+		})
 		.filter((d): d is { field: unknown; message?: unknown; type?: unknown } => typeof d === "object" && d !== null && "field" in d)
 		.map(d => ({
 			field: String(d.field),
@@ -45,7 +54,7 @@ export function toErrorResponse(err: unknown): ErrorBody {
 	const e = (err ?? {}) as AnyError;
 	const bodyError = typeof e.type === "string" ? BODY_ERRORS[e.type] : undefined;
 	if (bodyError) {
-		const code = typeof e.status === "number" ? e.status : 400;
+		const code = typeof e.status === "number" ? e.status : typeof e.code === "number" ? e.code : 400;
 		return { name: code === 413 ? "PayloadTooLargeError" : "BadRequestError", message: bodyError.message, code, type: bodyError.type, data: [{ field: "body", message: bodyError.message }] };
 	}
 	const code = typeof e.code === "number" ? e.code : typeof e.status === "number" ? e.status : 500;

@@ -1,0 +1,130 @@
+/**
+ * The relay on its own, against the real orders database and Kafka: relays share a backlog
+ * without publishing a row twice, a row the broker refuses is retried with backoff and then
+ * parked without blocking the rows behind it, an invalid row is parked at once, and published
+ * rows are deleted after the retention period.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createEnvelope } from "../../domain/events/envelope.js";
+import { ORDER_CREATED } from "../../domain/events/event-types.js";
+import { OrderSchema } from "../../domain/orders/order.entity.js";
+import { openDatabase, type Database } from "../../infra/db/open-database.js";
+import { KafkaEventLog } from "../../infra/eventlog/kafka-event-log.js";
+import { Migration20261121000000_initial } from "../../migrations/orders/Migration20261121000000_initial.js";
+import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import { enqueueEvents } from "../../mixins/outbox/enqueue-event.js";
+import { OutboxRelay, type OutboxRelayOptions } from "../../mixins/outbox/outbox-relay.js";
+import { watchTopics } from "../support/kafka-probe.js";
+import { waitFor } from "../support/wait-for.js";
+
+const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined };
+let db: Database;
+let eventLog: KafkaEventLog;
+const relays: OutboxRelay[] = [];
+
+beforeAll(async () => {
+	db = await openDatabase({
+		service: "orders",
+		url: process.env.ORDERS_DB_URL,
+		dataDir: "unused",
+		entities: [OrderSchema],
+		migrations: [Migration20261121000000_initial],
+	});
+	eventLog = new KafkaEventLog({ brokers: process.env.KAFKA_BROKERS!.split(","), clientId: "relay-test", topics: [], partitions: 3, logger: quiet });
+});
+afterAll(async () => {
+	await Promise.all(relays.map(r => r.stop()));
+	await eventLog?.close();
+	await db?.close();
+});
+
+function relay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+	const r = new OutboxRelay({ db, eventLog, logger: quiet, batchSize: 20, pollIntervalMs: 200, retentionMs: 60_000, maxAttempts: 3, ...overrides });
+	relays.push(r);
+	return r;
+}
+
+function event(topicMarker: string) {
+	const orderId = randomUUID();
+	return createEnvelope({
+		source: "gozon/orders",
+		type: ORDER_CREATED,
+		subject: orderId,
+		data: { orderId, userId: randomUUID(), amount: 1, description: topicMarker },
+	});
+}
+
+const sql = () => db.em.fork() as SqlEntityManager;
+
+async function fill(topic: string, count: number): Promise<string[]> {
+	const events = Array.from({ length: count }, () => event(topic));
+	await db.em.fork().transactional(em => enqueueEvents(em, events.map(e => ({ topic, key: e.data.userId, event: e }))));
+	return events.map(e => e.id);
+}
+
+describe("outbox relay", () => {
+	it("shares a backlog between two relays, publishing each row exactly once", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
+		const watch = await watchTopics([topic]);
+		const ids = await fill(topic, 400);
+		const [a, b] = [relay(), relay()];
+		await Promise.all([a.start(), b.start()]);
+		const seen = await waitFor(
+			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
+			got => ids.every(id => got.includes(id)),
+			{ what: "all 400 rows on Kafka", timeoutMs: 60_000 },
+		);
+		await watch.stop();
+		await Promise.all([a.stop(), b.stop()]);
+		expect(new Set(seen).size).toBe(seen.length);
+		expect(a.stats.published).toBeGreaterThan(0);
+		expect(b.stats.published).toBeGreaterThan(0);
+		const [left] = await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]);
+		expect(left.n).toBe(0);
+	});
+
+	it("parks an invalid row at once and a refused row after its tries, without blocking the rest", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		const invalidId = randomUUID();
+		const refusedId = randomUUID();
+		// Rows a bug or an operator could have written: not an event, and a topic Kafka rejects.
+		await sql().execute(`insert into outbox_messages (id, topic, key, payload) values (?, ?, 'k', '{"not": "an event"}'::jsonb)`, [invalidId, topic]);
+		const refused = event(topic);
+		await sql().execute(`insert into outbox_messages (id, topic, key, payload) values (?, 'bad topic name!', 'k', ?::jsonb)`, [
+			refusedId,
+			JSON.stringify({ ...refused, id: refusedId }),
+		]);
+		const behind = await fill(topic, 5);
+
+		const r = relay({ maxAttempts: 3 });
+		for (let pass = 0; pass < 3; pass++) {
+			// Make the refused row due again at once instead of waiting out its backoff.
+			await sql().execute(`update outbox_messages set next_attempt_at = null where id = ?`, [refusedId]);
+			await r.publishBatch();
+		}
+		const rows = await sql().execute<{ id: string; attempts: number; last_error: string; parked_at: Date | null; published_at: Date | null }[]>(
+			`select id, attempts, last_error, parked_at, published_at from outbox_messages where id in (?)`,
+			[[invalidId, refusedId, ...behind]],
+		);
+		const byId = new Map(rows.map(row => [row.id, row]));
+		expect(byId.get(invalidId)).toMatchObject({ attempts: 3, published_at: null, last_error: expect.stringMatching(/not a valid event/) });
+		expect(byId.get(invalidId)!.parked_at).not.toBeNull();
+		expect(byId.get(refusedId)).toMatchObject({ attempts: 3, published_at: null });
+		expect(byId.get(refusedId)!.last_error.length).toBeGreaterThan(0);
+		expect(byId.get(refusedId)!.parked_at).not.toBeNull();
+		for (const id of behind) expect(byId.get(id)!.published_at).not.toBeNull();
+	});
+
+	it("deletes published rows past the retention period and keeps the rest", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		const [old, recent, pending] = await fill(topic, 3);
+		await sql().execute(`update outbox_messages set published_at = now() - interval '2 hours' where id = ?`, [old]);
+		await sql().execute(`update outbox_messages set published_at = now() where id = ?`, [recent]);
+		const r = relay({ retentionMs: 60 * 60_000 });
+		expect(await r.purgePublished()).toBeGreaterThanOrEqual(1);
+		const left = await sql().execute<{ id: string }[]>(`select id from outbox_messages where id in (?)`, [[old, recent, pending]]);
+		expect(left.map(row => row.id).sort()).toEqual([recent, pending].sort());
+	});
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "@jest/globals";
+import { settle } from "../../domain/orders/order-status.js";
+import { decidePayment } from "../../domain/payments/decide-payment.js";
+import { isValidAmount, MAX_AMOUNT } from "../../domain/money.js";
+
+describe("decidePayment", () => {
+	it("pays when the balance covers the amount, to the last kopeck", () => {
+		expect(decidePayment({ balance: 500 }, 500)).toEqual({ outcome: "SUCCEEDED", balanceAfter: 0 });
+		expect(decidePayment({ balance: 501 }, 500)).toEqual({ outcome: "SUCCEEDED", balanceAfter: 1 });
+	});
+	it("refuses a kopeck short, and without an account", () => {
+		expect(decidePayment({ balance: 499 }, 500)).toEqual({ outcome: "FAILED", reason: "INSUFFICIENT_FUNDS" });
+		expect(decidePayment(null, 1)).toEqual({ outcome: "FAILED", reason: "ACCOUNT_NOT_FOUND" });
+	});
+});
+
+describe("order status", () => {
+	it("moves NEW to FINISHED or CANCELED with the reason", () => {
+		expect(settle("NEW", { succeeded: true })).toEqual({ status: "FINISHED", reason: null });
+		expect(settle("NEW", { succeeded: false, reason: "INSUFFICIENT_FUNDS" })).toEqual({ status: "CANCELED", reason: "INSUFFICIENT_FUNDS" });
+	});
+	it("never changes a final status", () => {
+		expect(settle("FINISHED", { succeeded: false, reason: "ACCOUNT_NOT_FOUND" })).toBeNull();
+		expect(settle("CANCELED", { succeeded: true })).toBeNull();
+	});
+});
+
+describe("amounts", () => {
+	it.each([1, 100, MAX_AMOUNT])("accepts %p", amount => expect(isValidAmount(amount)).toBe(true));
+	it.each([0, -1, 1.5, MAX_AMOUNT + 1, Number.NaN, Infinity, "100", null, undefined, 1e300])("refuses %p", amount =>
+		expect(isValidAmount(amount)).toBe(false),
+	);
+});

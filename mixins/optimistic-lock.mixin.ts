@@ -5,7 +5,8 @@
  */
 import type { ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";
-import { retryOnConflict, type RetryPolicy } from "./optimistic-lock/retry-on-conflict.js";
+import { conflict } from "../infra/errors.js";
+import { ConflictRetriesExhaustedError, retryOnConflict, type RetryPolicy } from "./optimistic-lock/retry-on-conflict.js";
 
 export interface OptimisticLockMethods {
 	withConflictRetry<T>(work: () => Promise<T>): Promise<T>;
@@ -17,13 +18,20 @@ export function optimisticLockMixin(policy: RetryPolicy = config.optimisticLock)
 			this.conflictRetries = 0;
 		},
 		methods: {
-			withConflictRetry<T>(work: () => Promise<T>): Promise<T> {
-				return retryOnConflict(work, policy, {
-					onRetry: (attempt, err) => {
-						this.conflictRetries++;
-						this.logger.debug(`conflict, retry ${attempt}: ${err.message}`);
-					},
-				});
+			async withConflictRetry<T>(work: () => Promise<T>): Promise<T> {
+				try {
+					return await retryOnConflict(work, policy, {
+						onRetry: (attempt, err) => {
+							this.conflictRetries++;
+							this.logger.debug(`conflict, retry ${attempt}: ${err.message}`);
+						},
+					});
+				} catch (err) {
+					if (err instanceof ConflictRetriesExhaustedError) {
+						throw conflict("CONCURRENT_UPDATE", "The account was changed concurrently too often; try again.");
+					}
+					throw err;
+				}
 			},
 		},
 	};

@@ -6,6 +6,8 @@
 import type { EntityManager } from "@mikro-orm/core";
 import type { ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";
+import { isConnectionError } from "../infra/db/connection-errors.js";
+import { unavailable } from "../infra/errors.js";
 import { databaseKind, openDatabase, type Database, type OpenDatabaseOptions } from "../infra/db/open-database.js";
 
 export type SqlEntityManager = EntityManager & {
@@ -28,6 +30,15 @@ export function ormMixin(opts: Omit<OpenDatabaseOptions, "dataDir">): Partial<Se
 	return {
 		async started() {
 			await this.openDatabase();
+		},
+		hooks: {
+			error: {
+				// A caller learns the database is down (503, try again), not an internal error.
+				"*"(_ctx: unknown, err: Error) {
+					if (isConnectionError(err)) throw unavailable("DATABASE_UNAVAILABLE", `The ${opts.service} database is unavailable; try again.`);
+					throw err;
+				},
+			},
 		},
 		async stopped() {
 			// Whatever still uses the database stops first, whichever order Moleculer picks.

@@ -8,7 +8,7 @@ export async function waitForFinal(user: UserClient, orderId: string, timeoutMs 
 		timeoutMs,
 		what: `order ${orderId} to settle`,
 	});
-	return res.body as { id: string; status: "FINISHED" | "CANCELED"; reason: string | null; amount: number };
+	return res.body as { id: string; status: "FINISHED" | "CANCELED"; reason: string | null; amount: number; updatedAt: string };
 }
 
 export async function waitForAllFinal(user: UserClient, expected: number, timeoutMs = 60_000) {

@@ -1,0 +1,13 @@
+/** Tells "the database is unreachable" apart from every other database error. */
+import { ConnectionException } from "@mikro-orm/core";
+
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "57P01", "57P02", "57P03", "08000", "08003", "08006", "08001", "08004"]);
+
+export function isConnectionError(err: unknown): boolean {
+	for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+		if (e instanceof ConnectionException) return true;
+		if (typeof e.code === "string" && CONNECTION_CODES.has(e.code)) return true;
+		if (typeof e.message === "string" && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(e.message)) return true;
+	}
+	return false;
+}

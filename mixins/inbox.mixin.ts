@@ -47,7 +47,7 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 		},
 		async started() {
 			await this.openDatabase();
-			this.inboxEventLog = acquireEventLog(this.logger, `gozon-${this.name}`);
+			this.inboxEventLog = acquireEventLog(this.broker.getLogger("eventlog"), `gozon-${this.broker.nodeID}`);
 			this.inboxSubscription = (await this.inboxEventLog.consume({
 				groupId: opts.groupId,
 				topic: opts.topic,

@@ -17,7 +17,7 @@ export function outboxMixin(): Partial<ServiceSchema> {
 	return {
 		async started() {
 			await this.openDatabase();
-			this.outboxEventLog = acquireEventLog(this.logger, `gozon-${this.name}`);
+			this.outboxEventLog = acquireEventLog(this.broker.getLogger("eventlog"), `gozon-${this.broker.nodeID}`);
 			this.relay = new OutboxRelay({
 				db: this.db,
 				eventLog: this.outboxEventLog,

@@ -44,6 +44,22 @@ function unwrap(err: unknown): unknown[] {
 	return chain;
 }
 
+const OUTAGE_NOISE = [
+	"Connection error",
+	"Failed to connect to seed broker",
+	"Crash: KafkaJS",
+	"Restarting the consumer",
+	"Response Heartbeat",
+	"Response JoinGroup",
+	"Response SyncGroup",
+	"Response OffsetCommit",
+	"Response InitProducerId",
+	"Response Metadata",
+	"Request Metadata",
+	"Connection timeout",
+	"The group is rebalancing",
+];
+
 function kafkaLogCreator(logger: Logger) {
 	return () =>
 		({ level, log }: LogEntry) => {
@@ -51,6 +67,9 @@ function kafkaLogCreator(logger: Logger) {
 			// Retries are bounded on purpose: the relay owns the long retry, and the inboxes absorb
 			// the duplicates a retry can cause, so this warning says nothing new.
 			if (log.message.startsWith("Limiting retries for the idempotent producer")) logger.debug(text);
+			// While the broker is down kafkajs reports every failed connection; the relay and the
+			// consumers report the outage themselves, once, so these stay at debug level.
+			else if (OUTAGE_NOISE.some(prefix => log.message.startsWith(prefix))) logger.debug(text);
 			else if (level <= logLevel.WARN) logger.warn(text);
 			else logger.debug(text);
 		};
@@ -209,9 +228,11 @@ class KafkaSubscription {
 		for (let failures = 0; !this.stopped; ) {
 			const consumer = this.kafka.consumer({
 				groupId: this.options.groupId,
-				sessionTimeout: 30_000,
-				rebalanceTimeout: 30_000,
-				heartbeatInterval: 3000,
+				// A member that died (kill -9, a broker restart) holds its partitions until its
+				// session expires; 10 s bounds that pause.
+				sessionTimeout: 10_000,
+				rebalanceTimeout: 20_000,
+				heartbeatInterval: 1000,
 				maxWaitTimeInMs: 250,
 				retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
 			});

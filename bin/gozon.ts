@@ -28,10 +28,11 @@ export async function startNode(services: string[] = (process.env.SERVICES || KN
 const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("bin/gozon.ts");
 if (isMain) {
 	startNode()
-		.then(broker => {
-			if (broker.getLocalService("gateway")) {
-				console.log(`\nGozon is ready: http://localhost:${config.port}\n`);
-			}
+		.then(async broker => {
+			if (!broker.getLocalService("gateway")) return;
+			// A gateway alone is not a shop: wait until orders and payments answer on the mesh.
+			await broker.waitForServices(["orders", "payments"]);
+			console.log(`\nGozon is ready: http://localhost:${config.port}\n`);
 		})
 		.catch(err => {
 			console.error("Gozon failed to start:", err);

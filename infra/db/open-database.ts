@@ -3,7 +3,7 @@
  * With a PostgreSQL URL it uses the pg driver; without one, embedded PostgreSQL (PGlite) in a
  * folder of its own, so the same entities and SQL run in both modes.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { MikroORM, type Constructor, type EntitySchema } from "@mikro-orm/core";
 import { Migrator, type Migration } from "@mikro-orm/migrations";
@@ -32,7 +32,48 @@ export function embeddedLocation(dataDir: string, service: string): string {
 	if (dataDir.startsWith("memory:")) return "memory://";
 	const location = path.join(dataDir, service);
 	mkdirSync(location, { recursive: true });
+	lockEmbedded(location);
 	return location;
+}
+
+/**
+ * An embedded database is a folder that exactly one process may open: two PostgreSQL engines
+ * writing the same files destroy them. A lock file holding the owner's pid guards it; a lock
+ * left by a dead process is taken over.
+ */
+function lockEmbedded(location: string): void {
+	const lockFile = `${location}.lock`;
+	for (let attempt = 0; attempt < 2; attempt++) {
+		try {
+			writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+			const release = () => {
+				try {
+					if (readFileSync(lockFile, "utf8") === String(process.pid)) unlinkSync(lockFile);
+				} catch {
+					// already gone
+				}
+			};
+			process.once("exit", release);
+			return;
+		} catch (err) {
+			if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+			const owner = Number(readFileSync(lockFile, "utf8"));
+			if (owner === process.pid) return;
+			if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+				throw new Error(`the embedded database ${location} is in use by process ${owner}; set a database URL or another DATA_DIR`);
+			}
+			unlinkSync(lockFile);
+		}
+	}
+}
+
+function isAlive(pid: number): boolean {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (err) {
+		return (err as NodeJS.ErrnoException).code === "EPERM";
+	}
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {

@@ -44,7 +44,35 @@ function newBroker(namespace: string, nodeID: string): ServiceBroker {
 	});
 }
 
+export const embeddedMode = () => process.env.GOZON_TEST_MODE === "embedded";
+
+/**
+ * The embedded default: one broker, no transporter, all three services in one process on PGlite
+ * and the in-process bus — what `npm start` runs.
+ */
+async function startEmbedded(): Promise<Mesh> {
+	const namespace = `test-${randomUUID().slice(0, 8)}`;
+	const port = await freePort();
+	const broker = new ServiceBroker({ ...brokerConfig, transporter: null, namespace, nodeID: "embedded", logLevel: (process.env.TEST_LOG_LEVEL as "warn") ?? "warn" });
+	broker.createService(OrdersService as ServiceSchema);
+	broker.createService(PaymentsService as ServiceSchema);
+	broker.createService({ ...GatewayService, settings: { ...GatewayService.settings, port, ip: "127.0.0.1" } } as ServiceSchema);
+	await broker.start();
+	return {
+		namespace,
+		gatewayUrls: [`http://127.0.0.1:${port}`],
+		brokers: { orders: [broker], payments: [broker], gateways: [broker] },
+		stop: () => broker.stop(),
+	};
+}
+
 export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
+	if (embeddedMode()) {
+		if ((opts.orders ?? 1) > 1 || (opts.payments ?? 1) > 1 || (opts.gateways ?? 1) > 1) {
+			throw new Error("the embedded mode runs one instance of each service");
+		}
+		return startEmbedded();
+	}
 	if (!process.env.TRANSPORTER) throw new Error("TRANSPORTER is not set: run the tests through `npm test`");
 	const namespace = `test-${randomUUID().slice(0, 8)}`;
 	const make = (count: number, kind: string, schema: () => ServiceSchema | Promise<ServiceSchema>) =>

@@ -14,6 +14,13 @@ export async function startNode(services: string[] = (process.env.SERVICES || KN
 	const unknown = services.filter(s => !(KNOWN_SERVICES as readonly string[]).includes(s));
 	if (unknown.length > 0) throw new Error(`unknown service(s) in SERVICES: ${unknown.join(", ")}`);
 	const broker = new ServiceBroker(brokerConfig);
+	const hostsBoth = services.includes("orders") && services.includes("payments");
+	if (config.kafkaBrokers.length === 0 && !hostsBoth && (services.includes("orders") || services.includes("payments"))) {
+		// The in-process bus links only the services of this process: events would wait forever.
+		broker.logger.warn(
+			"KAFKA_BROKERS is not set, so events travel on the in-process bus, which only reaches services in this process: run orders and payments together, or set KAFKA_BROKERS.",
+		);
+	}
 	for (const name of services) {
 		const schema = (await import(`../services/${name}.service.js`)).default as ServiceSchema;
 		broker.createService(schema);

@@ -1,0 +1,23 @@
+/** How many messages each dead-letter topic holds, read from the broker's offsets. */
+import { Kafka, logLevel } from "kafkajs";
+import { ORDERS_TOPIC, PAYMENTS_TOPIC, dlqTopic } from "../../domain/events/topics.js";
+
+export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
+	const admin = new Kafka({ clientId: "gozon-audit", brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+	await admin.connect();
+	try {
+		const existing = new Set(await admin.listTopics());
+		const counts: Record<string, number> = {};
+		for (const topic of [ORDERS_TOPIC, PAYMENTS_TOPIC].map(dlqTopic)) {
+			if (!existing.has(topic)) {
+				counts[topic] = 0;
+				continue;
+			}
+			const offsets = await admin.fetchTopicOffsets(topic);
+			counts[topic] = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
+		}
+		return counts;
+	} finally {
+		await admin.disconnect();
+	}
+}

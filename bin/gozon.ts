@@ -36,6 +36,8 @@ const isMain = import.meta.url === `file://${process.argv[1]}` || process.argv[1
 if (isMain) {
 	startNode()
 		.then(async broker => {
+			// Printed whatever LOG_LEVEL says: scripts and tests wait for this line.
+			console.log(`gozon node ${broker.nodeID} started: ${broker.services.map(s => s.name).filter(n => !n.startsWith("$")).join(", ")}`);
 			if (!broker.getLocalService("gateway")) return;
 			// A gateway alone is not a shop: wait until orders and payments answer on the mesh.
 			await broker.waitForServices(["orders", "payments"]);

@@ -36,6 +36,7 @@ export interface GozonConfig {
 		pollIntervalMs: number;
 		retentionMs: number;
 		maxAttempts: number;
+		leaseMs: number;
 	};
 	inbox: { retentionMs: number };
 	optimisticLock: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
@@ -60,6 +61,7 @@ export function loadConfig(): GozonConfig {
 			pollIntervalMs: int("OUTBOX_POLL_MS", 2000),
 			retentionMs: int("OUTBOX_RETENTION_MS", 7 * day),
 			maxAttempts: int("OUTBOX_MAX_ATTEMPTS", 10),
+			leaseMs: int("OUTBOX_LEASE_MS", 30_000),
 		},
 		inbox: { retentionMs: int("INBOX_RETENTION_MS", 30 * day) },
 		optimisticLock: {

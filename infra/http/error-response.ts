@@ -69,6 +69,10 @@ export function toErrorResponse(err: unknown): ErrorBody {
 			data,
 		};
 	}
+	// No instance of the service is up right now: the dependency is down, not the request wrong.
+	if (e.name === "ServiceNotAvailableError" || e.name === "ServiceNotFoundError") {
+		return { name: "ServiceUnavailableError", message: "A service is unavailable; try again.", code: 503, type: "SERVICE_UNAVAILABLE", data: [] };
+	}
 	if (code >= 400 && code < 500) {
 		return { name: e.name ?? "ClientError", message: e.message ?? "Bad request.", code, type: String(e.type ?? "CLIENT_ERROR"), data: fieldsOf(e.data) };
 	}

@@ -43,7 +43,7 @@ export function startInstance(spec: InstanceSpec, opts: StartOptions): Instance 
 	started.catch(() => undefined);
 	for (const stream of [child.stdout!, child.stderr!]) {
 		createInterface({ input: stream }).on("line", line => {
-			if (/ServiceBroker with \d+ service\(s\) started successfully|Gozon is ready/.test(line)) markStarted();
+			if (/^gozon node \S+ started/.test(line)) markStarted();
 			opts.onLine?.(spec.name, line);
 		});
 	}

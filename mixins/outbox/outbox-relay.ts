@@ -16,6 +16,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { SqlEntityManager } from "../orm.mixin.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
+import { failpoint } from "../../infra/failpoints.js";
 import type { Database } from "../../infra/db/open-database.js";
 import { listen, type Unlisten } from "../../infra/db/listen.js";
 import { backoffDelay } from "../../infra/eventlog/backoff.js";
@@ -33,7 +34,7 @@ export interface OutboxRelayOptions {
 	/** How often published rows past retention are deleted. */
 	purgeIntervalMs?: number;
 	/** How long a claim keeps other relays off a batch; a dead relay's rows return after it. */
-	leaseMs?: number;
+	leaseMs: number;
 }
 
 interface ClaimedRow {
@@ -58,6 +59,8 @@ type SqlEm = SqlEntityManager;
 
 export class OutboxRelay {
 	readonly stats: RelayStats = { published: 0, failedAttempts: 0, parked: 0, outageErrors: 0, lastError: null };
+	/** Told of each batch once it is marked published (metrics hang on it). */
+	onPublished: ((rows: readonly { topic: string; payload: unknown }[]) => void) | undefined;
 	private running = false;
 	private loopDone: Promise<void> | undefined;
 	private wakeRequested = false;
@@ -172,6 +175,7 @@ export class OutboxRelay {
 			await this.settle(published, new Map(), rows).catch(() => undefined);
 			throw outage;
 		}
+		failpoint("relay.afterPublish");
 		await this.settle(published, failures, rows);
 		return rows.length;
 	}
@@ -190,7 +194,7 @@ export class OutboxRelay {
 			         limit ?
 			           for update skip locked)
 			returning seq, id, topic, key, payload, headers, attempts`,
-			[this.relayId, String(this.opts.leaseMs ?? 30_000), this.opts.batchSize],
+			[this.relayId, String(this.opts.leaseMs), this.opts.batchSize],
 		).then(rows => rows.sort((a, b) => Number(a.seq) - Number(b.seq)));
 	}
 
@@ -216,6 +220,7 @@ export class OutboxRelay {
 			}
 		});
 		this.stats.published += published.length;
+		if (published.length > 0) this.onPublished?.(published);
 	}
 
 	private async recordFailure(em: SqlEm, row: ClaimedRow, error: string, permanent: boolean): Promise<void> {

@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 function relay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
-	const r = new OutboxRelay({ db, eventLog, logger: quiet, batchSize: 20, pollIntervalMs: 200, retentionMs: 60_000, maxAttempts: 3, ...overrides });
+	const r = new OutboxRelay({ db, eventLog, logger: quiet, batchSize: 20, pollIntervalMs: 200, retentionMs: 60_000, maxAttempts: 3, leaseMs: 30_000, ...overrides });
 	relays.push(r);
 	return r;
 }

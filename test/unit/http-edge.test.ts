@@ -55,3 +55,12 @@ describe("error responses", () => {
 		expect(toErrorResponse({ type: "entity.too.large", status: 413 })).toMatchObject({ code: 413, type: "PAYLOAD_TOO_LARGE" });
 	});
 });
+
+describe("error responses for a service that is down", () => {
+	it.each(["ServiceNotAvailableError", "ServiceNotFoundError"])("maps %s to 503", name => {
+		expect(toErrorResponse({ name, code: 404, message: "Service 'orders.create' is not available." })).toMatchObject({
+			code: 503,
+			type: "SERVICE_UNAVAILABLE",
+		});
+	});
+});

@@ -25,6 +25,7 @@ export interface GozonConfig {
 	transporter: string | undefined;
 	kafkaBrokers: string[];
 	kafkaPartitions: number;
+	kafkaTopicPrefix: string;
 	dataDir: string;
 	ordersDbUrl: string | undefined;
 	paymentsDbUrl: string | undefined;
@@ -50,6 +51,7 @@ export function loadConfig(): GozonConfig {
 		transporter: process.env.TRANSPORTER || undefined,
 		kafkaBrokers: list("KAFKA_BROKERS"),
 		kafkaPartitions: int("KAFKA_PARTITIONS", 6),
+		kafkaTopicPrefix: process.env.KAFKA_TOPIC_PREFIX ?? "",
 		dataDir: path.resolve(process.env.DATA_DIR || ".data/embedded"),
 		ordersDbUrl: process.env.ORDERS_DB_URL || undefined,
 		paymentsDbUrl: process.env.PAYMENTS_DB_URL || undefined,

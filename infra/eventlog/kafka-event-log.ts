@@ -20,6 +20,11 @@ export interface KafkaEventLogOptions {
 	topics: string[];
 	partitions: number;
 	logger: Logger;
+	/**
+	 * Prepended to every topic and consumer group, so several deployments (a benchmark beside a
+	 * running stack, say) can share one Kafka cluster without consuming each other's events.
+	 */
+	topicPrefix?: string;
 }
 
 /** Broker errors about one message (as opposed to the broker being unreachable). */
@@ -100,11 +105,20 @@ export class KafkaEventLog implements EventLog {
 		return unwrap(err).some(e => MESSAGE_ERROR_TYPES.has((e as { type?: string }).type ?? ""));
 	}
 
+	private get prefix(): string {
+		return this.opts.topicPrefix ?? "";
+	}
+
 	async publish(messages: OutgoingMessage[]): Promise<void> {
 		if (messages.length === 0) return;
 		const producer = await this.connectProducer();
 		const byTopic = new Map<string, OutgoingMessage[]>();
-		for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+		for (const m of messages) {
+			const topic = this.prefix + m.topic;
+			const list = byTopic.get(topic);
+			if (list) list.push(m);
+			else byTopic.set(topic, [m]);
+		}
 		try {
 			await producer.sendBatch({
 				acks: -1,
@@ -121,7 +135,7 @@ export class KafkaEventLog implements EventLog {
 	}
 
 	async consume(options: ConsumeOptions): Promise<Subscription> {
-		const subscription = new KafkaSubscription(this.kafka, options, () => this.ensureTopics(), this.opts.partitions, this.opts.logger);
+		const subscription = new KafkaSubscription(this.kafka, options, this.prefix, () => this.ensureTopics(), this.opts.partitions, this.opts.logger);
 		this.subscriptions.add(subscription);
 		subscription.start();
 		return {
@@ -182,7 +196,7 @@ export class KafkaEventLog implements EventLog {
 			try {
 				await admin.connect();
 				const existing = new Set(await admin.listTopics());
-				const missing = this.opts.topics.filter(t => !existing.has(t));
+				const missing = this.opts.topics.map(t => this.prefix + t).filter(t => !existing.has(t));
 				if (missing.length > 0) {
 					await admin.createTopics({
 						waitForLeaders: true,
@@ -208,6 +222,7 @@ class KafkaSubscription {
 	constructor(
 		private readonly kafka: Kafka,
 		private readonly options: ConsumeOptions,
+		private readonly prefix: string,
 		private readonly ensureTopics: () => Promise<void>,
 		private readonly concurrency: number,
 		private readonly logger: Logger,
@@ -227,7 +242,7 @@ class KafkaSubscription {
 	private async connectLoop(): Promise<void> {
 		for (let failures = 0; !this.stopped; ) {
 			const consumer = this.kafka.consumer({
-				groupId: this.options.groupId,
+				groupId: this.prefix + this.options.groupId,
 				// A member that died (kill -9, a broker restart) holds its partitions until its
 				// session expires; 10 s bounds that pause.
 				sessionTimeout: 10_000,
@@ -246,7 +261,7 @@ class KafkaSubscription {
 				});
 				await this.ensureTopics();
 				await consumer.connect();
-				await consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+				await consumer.subscribe({ topic: this.prefix + this.options.topic, fromBeginning: true });
 				await consumer.run({
 					autoCommit: false,
 					eachBatchAutoResolve: false,
@@ -275,7 +290,8 @@ class KafkaSubscription {
 		for (const message of batch.messages) {
 			if (!isRunning() || isStale() || this.stopped) break;
 			const incoming: IncomingMessage = {
-				topic: batch.topic,
+				// Handlers and dead letters speak of the logical topic; the prefix stays at this edge.
+				topic: batch.topic.slice(this.prefix.length),
 				partition: batch.partition,
 				offset: message.offset,
 				key: message.key ? message.key.toString("utf8") : null,

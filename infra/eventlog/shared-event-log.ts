@@ -27,6 +27,7 @@ export function acquireEventLog(logger: Logger, clientId: string): EventLog {
 						clientId,
 						topics: [...SHOP_TOPICS, ...DLQ_TOPICS_OF(SHOP_TOPICS)],
 						partitions: config.kafkaPartitions,
+						topicPrefix: config.kafkaTopicPrefix,
 						logger,
 					})
 				: new InProcessEventLog();

@@ -1,0 +1,64 @@
+/** The benchmark's outputs: JSON for machines, a Markdown table and an SVG chart for people. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export interface Row {
+	measure: string;
+	value: number;
+	unit: string;
+	limitName: string;
+	limit: number | null;
+	/** value / limit, or for latency limit / value (higher is better in both). */
+	ratio: number | null;
+	target: string;
+	met: boolean | null;
+}
+
+const fmt = (n: number | null, digits = 0) => (n === null || !Number.isFinite(n) ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: digits }));
+
+export function markdownTable(rows: Row[], machine: string): string {
+	const lines = [
+		`Measured on ${machine}; everything on one box. Ratios compare each figure with its limit measured in the same run.`,
+		"",
+		"| measure | result | limit (same run) | ratio | target | met |",
+		"| --- | ---: | ---: | ---: | --- | :---: |",
+		...rows.map(r => `| ${r.measure} | ${fmt(r.value, r.unit === "ms" ? 1 : 0)} ${r.unit} | ${r.limit === null ? "–" : `${fmt(r.limit)} (${r.limitName})`} | ${r.ratio === null ? "–" : `${(r.ratio * 100).toFixed(0)}%`} | ${r.target} | ${r.met === null ? "–" : r.met ? "yes" : "no"} |`),
+	];
+	return lines.join("\n");
+}
+
+/** Horizontal bars: each measure as a share of its limit. */
+export function svgChart(rows: Row[], title: string): string {
+	const bars = rows.filter(r => r.ratio !== null);
+	const width = 760;
+	const barArea = 380;
+	const left = 300;
+	const rowHeight = 34;
+	const height = 60 + bars.length * rowHeight + 30;
+	const x = (ratio: number) => left + Math.min(1.2, ratio) * (barArea / 1.2);
+	const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+	const parts = [
+		`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="13">`,
+		`<rect width="100%" height="100%" fill="#fff"/>`,
+		`<text x="20" y="28" font-size="16" font-weight="bold">${esc(title)}</text>`,
+		`<line x1="${x(1)}" y1="45" x2="${x(1)}" y2="${height - 25}" stroke="#999" stroke-dasharray="4 3"/>`,
+		`<text x="${x(1)}" y="${height - 10}" text-anchor="middle" fill="#666">100% of limit</text>`,
+	];
+	bars.forEach((r, i) => {
+		const y = 55 + i * rowHeight;
+		parts.push(`<text x="${left - 10}" y="${y + 16}" text-anchor="end">${esc(r.measure)}</text>`);
+		parts.push(`<rect x="${left}" y="${y}" width="${x(r.ratio!) - left}" height="22" fill="${r.met === false ? "#e07a5f" : "#3d9970"}" rx="3"/>`);
+		parts.push(`<text x="${x(r.ratio!) + 6}" y="${y + 16}">${(r.ratio! * 100).toFixed(0)}%</text>`);
+	});
+	parts.push("</svg>");
+	return parts.join("\n");
+}
+
+export function writeReport(dir: string, result: unknown, rows: Row[], machine: string): string[] {
+	mkdirSync(dir, { recursive: true });
+	const files = [path.join(dir, "latest.json"), path.join(dir, "latest.md"), path.join(dir, "latest.svg")];
+	writeFileSync(files[0], JSON.stringify(result, null, 2));
+	writeFileSync(files[1], `${markdownTable(rows, machine)}\n`);
+	writeFileSync(files[2], svgChart(rows, `Gozon benchmark: share of the machine's own limits (${machine})`));
+	return files;
+}

@@ -1,0 +1,117 @@
+/**
+ * `npm run bench`: Gozon's performance on the full topology on this machine, each figure held
+ * against a limit measured in the same run (see README.md, "Performance"). Writes
+ * bench/results/latest.{json,md,svg}. BENCH_SMOKE=1 runs every phase for a moment only.
+ */
+import os from "node:os";
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { ensureInfra } from "../infra/local/index.js";
+import { stackTopology } from "../infra/local/service-processes.js";
+import { runAudit, type Query } from "../infra/audit/run-audit.js";
+import { httpGetter } from "./http-get.js";
+import { measureBareHttpRead } from "./limits/bare-http-read.js";
+import { measureKafkaRawRate } from "./limits/kafka-raw-rate.js";
+import { measurePostgresCommitRate } from "./limits/postgres-commit-rate.js";
+import { closedLoop, rate } from "./load.js";
+import { progress, step } from "./progress.js";
+import { writeReport, type Row } from "./report.js";
+import { observeSettlements } from "./system/observer.js";
+import { fundUsers, measureLatency, measureThroughput } from "./system/order-load.js";
+import { measureRelay } from "./system/relay-throughput.js";
+import { startBenchMesh } from "./system/bench-mesh.js";
+
+const smoke = process.env.BENCH_SMOKE === "1";
+const seconds = (full: number, short: number) => (smoke ? short : Number(process.env.BENCH_SECONDS ?? full)) * 1000;
+const outDir = process.env.BENCH_OUT ?? "bench/results";
+const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}`;
+
+step(`gozon benchmark${smoke ? " (smoke run)" : ""} on ${machine}`);
+const infra = await ensureInfra({ log: line => step(line) });
+
+// A fresh pair of databases: the figures never depend on what earlier runs left behind.
+const suffix = smoke ? `smoke_${randomUUID().slice(0, 6)}` : "run";
+const dbNames = { orders: `gozon_bench_orders_${suffix}`, payments: `gozon_bench_payments_${suffix}` };
+const urlOf = (name: string) => infra.ORDERS_DB_URL.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
+const admin = new pg.Client({ connectionString: infra.ORDERS_DB_URL });
+await admin.connect();
+for (const name of Object.values(dbNames)) {
+	await admin.query(`drop database if exists ${name} with (force)`);
+	await admin.query(`create database ${name}`);
+}
+const urls = { orders: urlOf(dbNames.orders), payments: urlOf(dbNames.payments) };
+
+step("starting gateway, 2 × orders, 2 × payments as separate processes");
+const mesh = await startBenchMesh(stackTopology(), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments });
+const results: Record<string, unknown> = { machine, smoke, startedAt: new Date().toISOString() };
+try {
+	step("limit: Kafka raw produce and consume (kafkajs)");
+	const kafka = await measureKafkaRawRate({ brokers: infra.KAFKA_BROKERS.split(","), messages: smoke ? 2000 : 200_000, batchSize: 1000, partitions: 6, onTick: progress });
+	results.kafkaRaw = kafka;
+
+	step("limit: PostgreSQL commit rate of one order's three transactions (pg, no services)");
+	const commit = await measurePostgresCommitRate({ ordersUrl: urls.orders, paymentsUrl: urls.payments, clients: 16, durationMs: seconds(20, 2), onTick: n => progress(`postgres: ${n} orders' transactions committed`) });
+	results.postgresCommitRate = commit;
+
+	step("setting up funded users");
+	const users = await fundUsers(mesh.url, smoke ? 20 : 500);
+	const observer = await observeSettlements(mesh.namespace, infra.TRANSPORTER);
+
+	step(`end-to-end throughput at saturation for ${seconds(30, 3) / 1000} s`);
+	const throughput = await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs: seconds(30, 3), warmupMs: seconds(5, 0.5), onTick: progress });
+	results.endToEnd = throughput;
+	step(`  ${throughput.ordersPerSecond.toFixed(0)} orders/s settled (${throughput.createdPerSecond.toFixed(0)}/s created, ${throughput.unsettled} unsettled)`);
+
+	const offered = Math.max(1, Math.round(throughput.ordersPerSecond / 2));
+	step(`end-to-end latency at ${offered} orders/s (half of saturation) for ${seconds(20, 2) / 1000} s`);
+	const latency = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: offered, durationMs: seconds(20, 2) });
+	results.latency = latency;
+	step(`  p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
+	await observer.stop();
+
+	step("gateway: GET /api/orders/:id through moleculer-web and NATS, then a bare HTTP server");
+	const sample = (await new pg.Pool({ connectionString: urls.orders, max: 1 }).query(`select id, user_id from orders where description = 'bench' limit 1000`)).rows.map(r => ({ id: r.id, userId: r.user_id }));
+	const get = httpGetter(mesh.url, 32);
+	let i = 0;
+	const gatewayLoad = await closedLoop(32, seconds(15, 2), () => {
+		const o = sample[i++ % sample.length];
+		return get(`/api/orders/${o.id}`, { "x-user-id": o.userId });
+	}, n => progress(`gateway: ${n} reads`));
+	const gatewayRead = { requestsPerSecond: rate(gatewayLoad.ok, gatewayLoad.durationMs), errors: gatewayLoad.errors };
+	const bareRead = await measureBareHttpRead({ ordersUrl: urls.orders, orders: sample, concurrency: 32, durationMs: seconds(15, 2), onTick: n => progress(`bare server: ${n} reads`) });
+	results.gatewayRead = gatewayRead;
+	results.bareHttpRead = bareRead;
+
+	step("relay: publishing a pre-filled outbox backlog");
+	const relay = await measureRelay({ ordersUrl: urls.orders, rows: smoke ? 2000 : 100_000, onTick: progress });
+	results.relay = relay;
+
+	step("audit of the benchmark's databases");
+	const pools = [new pg.Pool({ connectionString: urls.orders }), new pg.Pool({ connectionString: urls.payments })];
+	const queryOf = (db: pg.Pool): Query => async (sql, params = []) => {
+		let n = 0;
+		return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
+	};
+	const audit = await runAudit({ orders: queryOf(pools[0]), payments: queryOf(pools[1]), stuckAfterMs: 120_000 });
+	await Promise.all(pools.map(p => p.end()));
+	results.audit = { ok: audit.ok, violations: audit.violations.length, figures: audit.figures };
+	step(`  audit ${audit.ok ? "OK" : `FAILED (${audit.violations.length} violations)`}`);
+
+	const rows: Row[] = [
+		{ measure: "end-to-end orders/s (saturation)", value: throughput.ordersPerSecond, unit: "orders/s", limitName: "PostgreSQL commits of the same work", limit: commit.ordersPerSecond, ratio: throughput.ordersPerSecond / commit.ordersPerSecond, target: "≥ 1,000/s and ≥ 50% of limit", met: throughput.ordersPerSecond >= 1000 && throughput.ordersPerSecond / commit.ordersPerSecond >= 0.5 },
+		{ measure: "create → final p99 at half load", value: latency.p99, unit: "ms", limitName: "target", limit: 150, ratio: 150 / latency.p99, target: "≤ 150 ms", met: latency.p99 <= 150 },
+		{ measure: "create → final p50 at half load", value: latency.p50, unit: "ms", limitName: "", limit: null, ratio: null, target: "", met: null },
+		{ measure: "relay events/s", value: relay.eventsPerSecond, unit: "events/s", limitName: "kafkajs raw produce", limit: kafka.producePerSecond, ratio: relay.eventsPerSecond / kafka.producePerSecond, target: "≥ 20,000/s", met: relay.eventsPerSecond >= 20_000 },
+		{ measure: "GET /api/orders/:id", value: gatewayRead.requestsPerSecond, unit: "req/s", limitName: "bare Node HTTP + same read", limit: bareRead.requestsPerSecond, ratio: gatewayRead.requestsPerSecond / bareRead.requestsPerSecond, target: "", met: null },
+		{ measure: "Kafka raw consume", value: kafka.consumePerSecond, unit: "msg/s", limitName: "", limit: null, ratio: null, target: "", met: null },
+	];
+	results.rows = rows;
+	const files = writeReport(outDir, results, rows, machine);
+	step(`wrote ${files.join(", ")}`);
+	process.stdout.write(`\n${(await import("./report.js")).markdownTable(rows, machine)}\n`);
+	if (!audit.ok || throughput.unsettled > 0 || latency.unsettled > 0) process.exitCode = 1;
+} finally {
+	await mesh.stop();
+	if (smoke) for (const name of Object.values(dbNames)) await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+	await admin.end();
+}

@@ -1,0 +1,31 @@
+/** The topology under test, as separate processes in a namespace of its own. */
+import { randomUUID } from "node:crypto";
+import { createServer } from "node:net";
+import { startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
+
+async function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.listen(0, "127.0.0.1", () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+		server.on("error", reject);
+	});
+}
+
+export async function startBenchMesh(specs: InstanceSpec[], env: Record<string, string>) {
+	const port = await freePort();
+	const namespace = `bench-${randomUUID().slice(0, 8)}`;
+	// Topics and consumer groups of their own: nothing else on this broker sees the benchmark's events.
+	const fullEnv = { ...env, KAFKA_TOPIC_PREFIX: `${namespace}.`, METRICS_PORT: "0", NAMESPACE: namespace, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
+	const instances: Instance[] = specs.map(spec => startInstance(spec, { env: fullEnv, onLine: (name, line) => /ERROR|FATAL/.test(line) && process.stderr.write(`${name} ${line}\n`) }));
+	await Promise.all(instances.map(i => i.started));
+	const url = `http://127.0.0.1:${port}`;
+	for (const deadline = Date.now() + 60_000; ; ) {
+		if ((await fetch(`${url}/api/ready`).then(r => r.status, () => 0)) === 200) break;
+		if (Date.now() > deadline) throw new Error("the benchmark topology did not become ready");
+		await new Promise(resolve => setTimeout(resolve, 250));
+	}
+	return { url, namespace, stop: () => Promise.all(instances.map(i => stopInstance(i))).then(() => undefined) };
+}

@@ -1,0 +1,90 @@
+/** Places benchmark orders through the gateway and reads back how long each took to settle. */
+import { randomUUID } from "node:crypto";
+import { httpPoster } from "../http-get.js";
+import { closedLoop, openLoop, percentile, rate } from "../load.js";
+import type { Observer } from "./observer.js";
+
+export async function fundUsers(gateway: string, count: number): Promise<string[]> {
+	const post = httpPoster(gateway, 16);
+	const users = Array.from({ length: count }, () => randomUUID());
+	for (let i = 0; i < users.length; i += 16) {
+		await Promise.all(
+			users.slice(i, i + 16).map(async u => {
+				await post("/api/accounts", {}, { "x-user-id": u });
+				const res = await post("/api/accounts/me/deposits", { amount: 1_000_000_000 }, { "x-user-id": u });
+				if (res.status !== 200) throw new Error(`deposit failed: ${res.status} ${res.body}`);
+			}),
+		);
+	}
+	return users;
+}
+
+function orderPlacer(gateway: string, users: string[], sockets: number) {
+	const post = httpPoster(gateway, sockets);
+	const sentAt = new Map<string, number>();
+	let i = 0;
+	const place = async () => {
+		const userId = users[i++ % users.length];
+		const t = performance.now();
+		const res = await post("/api/orders", { amount: 1, description: "bench" }, { "x-user-id": userId });
+		if (res.status !== 201) throw new Error(`HTTP ${res.status}`);
+		sentAt.set(JSON.parse(res.body).id, t);
+	};
+	return { place, sentAt };
+}
+
+async function drain(observer: Observer, ids: Iterable<string>, timeoutMs: number): Promise<number> {
+	const wanted = [...ids];
+	const deadline = performance.now() + timeoutMs;
+	while (performance.now() < deadline) {
+		const missing = wanted.filter(id => !observer.settledAt.has(id)).length;
+		if (missing === 0) return 0;
+		await new Promise(resolve => setTimeout(resolve, 200));
+	}
+	return wanted.filter(id => !observer.settledAt.has(id)).length;
+}
+
+/** Saturation: many clients place orders back to back; counts orders reaching a final status. */
+export async function measureThroughput(opts: { gateway: string; users: string[]; observer: Observer; concurrency: number; durationMs: number; warmupMs: number; onTick?: (text: string) => void }) {
+	const placer = orderPlacer(opts.gateway, opts.users, opts.concurrency);
+	const t0 = performance.now();
+	const load = await closedLoop(opts.concurrency, opts.durationMs, placer.place, () => {
+		const settled = [...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length;
+		opts.onTick?.(`end-to-end: ${placer.sentAt.size} placed, ${settled} settled, ${Math.round(rate(settled, performance.now() - t0))}/s`);
+	});
+	const windowStart = t0 + opts.warmupMs;
+	const windowEnd = t0 + load.durationMs;
+	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000);
+	const settledInWindow = [...placer.sentAt.keys()].filter(id => {
+		const at = opts.observer.settledAt.get(id);
+		return at !== undefined && at >= windowStart && at <= windowEnd;
+	}).length;
+	return {
+		ordersPerSecond: rate(settledInWindow, windowEnd - windowStart),
+		createdPerSecond: rate(load.ok, load.durationMs),
+		placed: load.ok,
+		httpErrors: load.errors,
+		unsettled,
+	};
+}
+
+/** Fixed offered rate: create → final latency of each order, as the client sees it. */
+export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number }) {
+	const placer = orderPlacer(opts.gateway, opts.users, 256);
+	const load = await openLoop(opts.ratePerSecond, opts.durationMs, placer.place);
+	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000);
+	const latencies = [...placer.sentAt]
+		.map(([id, sent]) => (opts.observer.settledAt.get(id) ?? Number.NaN) - sent)
+		.filter(Number.isFinite)
+		.sort((a, b) => a - b);
+	return {
+		offeredPerSecond: opts.ratePerSecond,
+		achievedPerSecond: rate(load.ok, load.durationMs),
+		p50: percentile(latencies, 50),
+		p95: percentile(latencies, 95),
+		p99: percentile(latencies, 99),
+		samples: latencies.length,
+		httpErrors: load.errors,
+		unsettled,
+	};
+}

@@ -1,0 +1,42 @@
+/**
+ * Relay throughput: a backlog of valid events committed to the outbox in one transaction, then
+ * timed until the running relays have published every row to Kafka.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { rate } from "../load.js";
+
+export async function measureRelay(opts: { ordersUrl: string; rows: number; onTick?: (text: string) => void }) {
+	const db = new pg.Client({ connectionString: opts.ordersUrl });
+	await db.connect();
+	// Nothing consumes this topic: the figure is the relays' alone.
+	const topic = `gozon.bench.relay`;
+	const marker = `bench-relay-${randomUUID().slice(0, 8)}`;
+	await db.query("begin");
+	for (let i = 0; i < opts.rows; i += 5000) {
+		const n = Math.min(5000, opts.rows - i);
+		const payloads = Array.from({ length: n }, () => {
+			const orderId = randomUUID();
+			const userId = randomUUID();
+			return JSON.stringify({ specversion: "1.0", id: randomUUID(), source: "gozon/orders", type: "gozon.order.created", time: new Date().toISOString(), subject: orderId, datacontenttype: "application/json", data: { orderId, userId, amount: 1, description: marker } });
+		});
+		await db.query(
+			`insert into outbox_messages (id, topic, key, payload)
+			 select (p->>'id')::uuid, $1, p->'data'->>'userId', p from unnest($2::jsonb[]) as p`,
+			[topic, payloads],
+		);
+	}
+	const started = performance.now();
+	await db.query("select pg_notify('gozon_outbox', '')");
+	await db.query("commit");
+	for (;;) {
+		const { rows } = await db.query(`select count(*)::int as left from outbox_messages where topic = $1 and published_at is null and payload->'data'->>'description' = $2`, [topic, marker]);
+		opts.onTick?.(`relay: ${opts.rows - rows[0].left}/${opts.rows} published`);
+		if (rows[0].left === 0) break;
+		if (performance.now() - started > 300_000) throw new Error("relay benchmark did not finish in 300 s");
+		await new Promise(resolve => setTimeout(resolve, 100));
+	}
+	const ms = performance.now() - started;
+	await db.end();
+	return { eventsPerSecond: rate(opts.rows, ms), rows: opts.rows, seconds: ms / 1000 };
+}

@@ -42,6 +42,7 @@ export interface GozonConfig {
 	inbox: { retentionMs: number };
 	optimisticLock: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
 	requestTimeoutMs: number;
+	rateLimit: { windowMs: number; limit: number };
 }
 
 export function loadConfig(): GozonConfig {
@@ -72,6 +73,7 @@ export function loadConfig(): GozonConfig {
 			maxDelayMs: int("OPTIMISTIC_LOCK_MAX_DELAY_MS", 100),
 		},
 		requestTimeoutMs: int("REQUEST_TIMEOUT_MS", 10_000),
+		rateLimit: { windowMs: int("RATE_LIMIT_WINDOW_MS", 10_000), limit: int("RATE_LIMIT", 2000) },
 	};
 }
 

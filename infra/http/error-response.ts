@@ -73,6 +73,9 @@ export function toErrorResponse(err: unknown): ErrorBody {
 	if (e.name === "ServiceNotAvailableError" || e.name === "ServiceNotFoundError") {
 		return { name: "ServiceUnavailableError", message: "A service is unavailable; try again.", code: 503, type: "SERVICE_UNAVAILABLE", data: [] };
 	}
+	if (e.name === "RateLimitExceeded" || code === 429) {
+		return { name: "RateLimitExceeded", message: "Too many requests; slow down and try again.", code: 429, type: "RATE_LIMIT_EXCEEDED", data: [] };
+	}
 	if (code >= 400 && code < 500) {
 		return { name: e.name ?? "ClientError", message: e.message ?? "Bad request.", code, type: String(e.type ?? "CLIENT_ERROR"), data: fieldsOf(e.data) };
 	}

@@ -5,6 +5,10 @@
  */
 import type { BrokerOptions } from "moleculer";
 import { config } from "./infra/config.js";
+import { metricsOptions, tracingOptions } from "./infra/observability/broker-options.js";
+import { jsonLogFormatter } from "./infra/observability/log-format.js";
+import { observabilityMiddleware } from "./infra/observability/observability.middleware.js";
+import { TraceContextFactory } from "./infra/observability/trace-context-factory.js";
 
 const brokerConfig: BrokerOptions = {
 	namespace: process.env.NAMESPACE || "gozon",
@@ -14,7 +18,8 @@ const brokerConfig: BrokerOptions = {
 	logger: {
 		type: "Console",
 		options: {
-			formatter: process.env.LOG_FORMAT === "json" ? "json" : "short",
+			// JSON lines carry the trace id and order id (infra/observability/log-format.ts).
+			formatter: process.env.LOG_FORMAT === "json" ? jsonLogFormatter : "short",
 			colors: process.stdout.isTTY,
 			moduleColors: false,
 		},
@@ -26,8 +31,11 @@ const brokerConfig: BrokerOptions = {
 	registry: { strategy: "RoundRobin", preferLocal: true },
 	circuitBreaker: { enabled: false },
 	validator: true,
-	metrics: { enabled: false },
-	tracing: { enabled: false },
+	// Prometheus on METRICS_PORT (3030 on gateway nodes), spans when TRACING_EXPORTER is set.
+	metrics: metricsOptions(),
+	tracing: tracingOptions(),
+	middlewares: [observabilityMiddleware],
+	ContextFactory: TraceContextFactory,
 	// Services finish what they hold before the process exits.
 	tracking: { enabled: true, shutdownTimeout: 10_000 },
 	heartbeatInterval: 5,

@@ -16,6 +16,9 @@ import { parseEvent } from "../domain/events/validate-event.js";
 import { config } from "../infra/config.js";
 import type { IncomingMessage, Subscription } from "../infra/eventlog/event-log.js";
 import { acquireEventLog, describeEventLog, releaseEventLog } from "../infra/eventlog/shared-event-log.js";
+import { carryTraceToOutbox, consumeTraced } from "../infra/observability/consume-trace.js";
+import { METRIC, countMetric } from "../infra/observability/metrics.js";
+import { annotateTrace } from "../infra/observability/trace-context.js";
 import { deadLetterOf } from "./inbox/dead-letter.js";
 import { recordDelivery } from "./inbox/record-delivery.js";
 import { retryOnConflict } from "./optimistic-lock/retry-on-conflict.js";
@@ -51,7 +54,7 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 			this.inboxSubscription = (await this.inboxEventLog.consume({
 				groupId: opts.groupId,
 				topic: opts.topic,
-				handle: (message: IncomingMessage) => this.handleInboxMessage(message),
+				handle: (message: IncomingMessage) => consumeTraced(this, message, () => this.handleInboxMessage(message)),
 			})) as Subscription;
 			this.logger.info(`inbox: consuming ${opts.topic} from ${describeEventLog()} as ${opts.groupId}`);
 			this.inboxPurgeTimer = setInterval(() => {
@@ -76,26 +79,36 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 				if (!parsed.ok) {
 					await this.inboxEventLog.publish([deadLetterOf(message, parsed.reason, opts.groupId)]);
 					this.inboxStats.deadLettered++;
+					countMetric(this.broker, METRIC.dlqMessages, { service: this.name, topic: message.topic });
 					this.logger.warn(`dead-lettered ${message.topic}[${message.partition}]@${message.offset}: ${parsed.reason}`);
 					return;
 				}
 				const event = parsed.event;
+				annotateTrace({ orderId: (event.data as { orderId?: string }).orderId });
 				const handler = this[opts.handlers[event.type as EventType]!] as InboxHandler;
 				const outcome = await retryOnConflict<{ duplicate: true } | { duplicate: false; afterCommit: AfterCommit }>(
 					() =>
 						this.transactional(async (em: SqlEntityManager) => {
 							if (!(await recordDelivery(em, event, message.topic))) return { duplicate: true as const };
-							return { duplicate: false as const, afterCommit: await handler.call(this, em, event) };
+							return { duplicate: false as const, afterCommit: await carryTraceToOutbox(this, em, () => handler.call(this, em, event)) };
 						}),
 					config.optimisticLock,
-					{ onRetry: () => this.inboxStats.conflictRetries++ },
+					{
+						onRetry: () => {
+							this.inboxStats.conflictRetries++;
+							countMetric(this.broker, METRIC.optimisticLockRetries, { service: this.name, source: "inbox" });
+						},
+					},
 				);
 				if (outcome.duplicate) {
 					this.inboxStats.duplicates++;
+					countMetric(this.broker, METRIC.inboxDuplicates, { service: this.name, topic: message.topic });
 					this.logger.debug(`duplicate ${event.type} ${event.id} skipped`);
 					return;
 				}
 				this.inboxStats.applied++;
+				countMetric(this.broker, METRIC.inboxApplied, { service: this.name, topic: message.topic });
+				this.logger.debug(`applied ${event.type} ${event.id} from ${message.topic}[${message.partition}]@${message.offset}`);
 				if (outcome.afterCommit) outcome.afterCommit();
 			},
 

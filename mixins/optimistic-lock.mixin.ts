@@ -6,6 +6,7 @@
 import type { ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";
 import { conflict } from "../infra/errors.js";
+import { METRIC, countMetric } from "../infra/observability/metrics.js";
 import { ConflictRetriesExhaustedError, retryOnConflict, type RetryPolicy } from "./optimistic-lock/retry-on-conflict.js";
 
 export interface OptimisticLockMethods {
@@ -23,6 +24,7 @@ export function optimisticLockMixin(policy: RetryPolicy = config.optimisticLock)
 					return await retryOnConflict(work, policy, {
 						onRetry: (attempt, err) => {
 							this.conflictRetries++;
+							countMetric(this.broker, METRIC.optimisticLockRetries, { service: this.name, source: "action" });
 							this.logger.debug(`conflict, retry ${attempt}: ${err.message}`);
 						},
 					});

@@ -18,6 +18,8 @@ import { settle } from "../domain/orders/order-status.js";
 import { idempotencyKeyRule, pageRule, userIdRule, uuidRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
 import { notFound } from "../infra/errors.js";
+import { recordSettlement } from "../infra/observability/metrics.js";
+import { traceHeadersOf } from "../infra/observability/trace-context.js";
 import { Migration20261121000000_initial } from "../migrations/orders/Migration20261121000000_initial.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
 import { inboxMixin, type AfterCommit } from "../mixins/inbox.mixin.js";
@@ -81,6 +83,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 								subject: order.id,
 								data: { orderId: order.id, userId, amount, description },
 							}),
+							headers: traceHeadersOf(ctx),
 						});
 						await em.flush();
 						return toOrderView(order);
@@ -140,7 +143,10 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			order.reason = next.reason;
 			await em.flush();
 			const view = toOrderView(order);
-			return () => this.broker.broadcast(ORDER_UPDATED_EVENT, view);
+			return () => {
+				recordSettlement(this.broker, view);
+				return this.broker.broadcast(ORDER_UPDATED_EVENT, view);
+			};
 		},
 	},
 };

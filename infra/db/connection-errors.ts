@@ -7,7 +7,7 @@ export function isConnectionError(err: unknown): boolean {
 	for (let e = err as { code?: unknown; cause?: unknown; message?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
 		if (e instanceof ConnectionException) return true;
 		if (typeof e.code === "string" && CONNECTION_CODES.has(e.code)) return true;
-		if (typeof e.message === "string" && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|the database system is (starting up|shutting down)/i.test(e.message)) return true;
+		if (typeof e.message === "string" && /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect|the database system is (starting up|shutting down)|connection error and is not queryable|terminating connection due to administrator command/i.test(e.message)) return true;
 	}
 	return false;
 }

@@ -37,7 +37,8 @@ async function listenPostgres(url: string, channel: string, onNotify: () => void
 		next.on("notification", () => onNotify());
 		next.on("error", err => {
 			logger.warn(`LISTEN ${channel} connection lost: ${err.message}`);
-			void next.end().catch(() => undefined);
+			if (client === next) client = undefined;
+			void endQuietly(next);
 			scheduleReconnect();
 		});
 		try {
@@ -47,7 +48,7 @@ async function listenPostgres(url: string, channel: string, onNotify: () => void
 			// Anything committed while we were away is picked up now.
 			onNotify();
 		} catch (err) {
-			void next.end().catch(() => undefined);
+			void endQuietly(next);
 			throw err;
 		}
 	};
@@ -69,6 +70,11 @@ async function listenPostgres(url: string, channel: string, onNotify: () => void
 	return async () => {
 		closed = true;
 		if (retryTimer) clearTimeout(retryTimer);
-		await client?.end().catch(() => undefined);
+		if (client) await endQuietly(client);
 	};
+}
+
+/** end() on a connection that already broke may never settle; never wait on it for long. */
+function endQuietly(client: pg.Client): Promise<void> {
+	return Promise.race([client.end().catch(() => undefined), new Promise<void>(resolve => setTimeout(resolve, 1000).unref())]);
 }

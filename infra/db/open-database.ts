@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { MikroORM, type Constructor, type EntitySchema } from "@mikro-orm/core";
+import pg from "pg";
 import { Migrator, type Migration } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { PgliteDriver } from "@mikro-orm/pglite";
@@ -103,6 +104,27 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
 				driver: PgliteDriver,
 				dbName: embeddedLocation(opts.dataDir, opts.service),
 			})) as unknown as Database);
-	await orm.migrator.up();
+	await migrateExclusively(orm, opts.url);
 	return orm;
+}
+
+/**
+ * Applies pending migrations while holding a PostgreSQL advisory lock, so instances of one
+ * service starting together on a fresh database migrate it once, one after another, instead
+ * of racing to create the same tables. (An embedded database has one process by construction.)
+ */
+async function migrateExclusively(orm: Database, url: string | undefined): Promise<void> {
+	if (!url) {
+		await orm.migrator.up();
+		return;
+	}
+	const lock = new pg.Client({ connectionString: url });
+	await lock.connect();
+	try {
+		await lock.query("select pg_advisory_lock(hashtext('gozon:migrations'))");
+		await orm.migrator.up();
+	} finally {
+		await lock.query("select pg_advisory_unlock(hashtext('gozon:migrations'))").catch(() => undefined);
+		await lock.end();
+	}
 }

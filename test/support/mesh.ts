@@ -44,7 +44,8 @@ function newBroker(namespace: string, nodeID: string): ServiceBroker {
 	});
 }
 
-export const embeddedMode = () => process.env.GOZON_TEST_MODE === "embedded";
+/** One process, no transporter: the embedded default, or any mix without NATS. */
+export const embeddedMode = () => process.env.GOZON_TEST_MODE === "embedded" || !process.env.TRANSPORTER;
 
 /**
  * The embedded default: one broker, no transporter, all three services in one process on PGlite
@@ -73,7 +74,7 @@ export async function startMesh(opts: MeshOptions = {}): Promise<Mesh> {
 		}
 		return startEmbedded();
 	}
-	if (!process.env.TRANSPORTER) throw new Error("TRANSPORTER is not set: run the tests through `npm test`");
+
 	const namespace = `test-${randomUUID().slice(0, 8)}`;
 	const make = (count: number, kind: string, schema: () => ServiceSchema | Promise<ServiceSchema>) =>
 		Promise.all(

@@ -64,3 +64,16 @@ describe("error responses for a service that is down", () => {
 		});
 	});
 });
+
+describe("database outage errors", () => {
+	it.each([
+		"Client has encountered a connection error and is not queryable",
+		"Connection terminated unexpectedly",
+		"terminating connection due to administrator command",
+		"connect ECONNREFUSED 127.0.0.1:5432",
+	])("recognises %p as the database being down", async message => {
+		const { isConnectionError } = await import("../../infra/db/connection-errors.js");
+		expect(isConnectionError(new Error(message))).toBe(true);
+		expect(isConnectionError(new Error("duplicate key value violates unique constraint"))).toBe(false);
+	});
+});

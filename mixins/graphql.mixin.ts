@@ -9,6 +9,7 @@
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";
+import { rootCause } from "../infra/graphql/errors.js";
 import { handleGraphQLHttp } from "../infra/graphql/http-handler.js";
 import { isOrderUpdate, OrderUpdateHub } from "../infra/graphql/order-updates.js";
 import { playgroundAssets } from "../infra/graphql/playground.js";
@@ -17,7 +18,11 @@ import { attachGraphQLWebSocket, type GraphQLWebSocket } from "../infra/graphql/
 import type { AssetFiles } from "../infra/http/asset-files.js";
 import type { GraphQLSchema } from "graphql";
 
-/** Broadcast by the orders service after each status change, with the order view. */
+/**
+ * Broadcast by the orders service after each status change, with the order view (the same name
+ * as ORDER_UPDATED_EVENT in services/orders.service.ts, not imported so that the gateway does not
+ * load the orders service's database code).
+ */
 export const ORDER_UPDATED_EVENT = "orders.updated";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -63,7 +68,7 @@ export function graphqlMixin(): Partial<ServiceSchema> {
 			bodyLimit: GRAPHQL_BODY_LIMIT,
 			call: (action, params) =>
 				ctx ? ctx.call(action, params, { timeout: config.requestTimeoutMs }) : this.broker.call(action, params, { timeout: config.requestTimeoutMs }),
-			onInternalError: err => this.logger.error("GraphQL resolver failed:", err.originalError ?? err),
+			onInternalError: err => this.logger.error("GraphQL operation failed:", rootCause(err)),
 		}).catch(err => sendFailure.call(this, res, err));
 	}
 
@@ -116,10 +121,12 @@ export function graphqlMixin(): Partial<ServiceSchema> {
 				path: GRAPHQL_PATH,
 				schema: this.graphqlSchema,
 				orderUpdates: this.orderUpdates,
-				jwtSecret: config.jwtSecret,
+				jwtSecret: () => config.jwtSecret,
 				call: (action, params) => this.broker.call(action, params, { timeout: config.requestTimeoutMs }),
 				logger: this.logger,
 			});
+			const port = (this.settings as { port?: number }).port;
+			this.logger.info(`GraphQL: http://localhost:${port}${GRAPHQL_PATH} (GraphiQL in a browser; subscriptions over WebSocket)`);
 		},
 
 		stopped: stopGraphQL,

@@ -1,7 +1,9 @@
 /**
  * gateway: the only HTTP entry point. REST under /api (this file maps each route to an action of
  * orders or payments), the web UI from public/, health and readiness. It resolves who is
- * calling and forwards; it holds no business logic.
+ * calling and forwards; it holds no business logic. GraphQL at /graphql (with its WebSocket
+ * subscriptions and GraphiQL) comes from mixins/graphql.mixin.ts; the OpenAPI document and
+ * Swagger UI from mixins/api-docs.mixin.ts.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, Service, ServiceSchema } from "moleculer";
@@ -10,6 +12,8 @@ import { config } from "../infra/config.js";
 import { toErrorResponse } from "../infra/http/error-response.js";
 import { resolveUserId } from "../infra/http/identity.js";
 import { badRequest } from "../infra/errors.js";
+import { apiDocsMixin } from "../mixins/api-docs.mixin.js";
+import { graphqlMixin } from "../mixins/graphql.mixin.js";
 
 type Req = IncomingMessage & { $params: Record<string, unknown>; $action?: { name?: string } };
 
@@ -31,13 +35,20 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const GatewayService: ServiceSchema<ApiSettingsSchema> = {
 	name: "gateway",
-	mixins: [ApiGateway as unknown as Partial<ServiceSchema>],
+	mixins: [ApiGateway as unknown as Partial<ServiceSchema>, graphqlMixin(), apiDocsMixin()],
 
 	settings: {
 		port: config.port,
 		ip: process.env.HOST || "0.0.0.0",
 		httpServerTimeout: config.requestTimeoutMs + 5000,
 		log4XXResponses: false,
+		// Per caller, not per address: many users may share one proxy, and one user many devices.
+		rateLimit: {
+			window: config.rateLimit.windowMs,
+			limit: config.rateLimit.limit,
+			headers: true,
+			key: (req: IncomingMessage) => String(req.headers.authorization ?? req.headers["x-user-id"] ?? req.socket.remoteAddress),
+		},
 		logRequestParams: null,
 		logResponseData: null,
 
@@ -74,7 +85,9 @@ const GatewayService: ServiceSchema<ApiSettingsSchema> = {
 
 		onError(this: Service, req: Req, res: ServerResponse, err: Error) {
 			const body = toErrorResponse(err);
-			if (body.code >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
+			// A dependency being down is expected and answered; anything else is a bug to look at.
+			if (body.code === 503) this.logger.warn(`${req.method} ${req.url}: ${body.message} (${err.message})`);
+			else if (body.code >= 500) this.logger.error(`${req.method} ${req.url} failed:`, err);
 			if (res.headersSent) return;
 			res.setHeader("Content-Type", "application/json; charset=utf-8");
 			res.writeHead(body.code);

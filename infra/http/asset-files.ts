@@ -88,8 +88,9 @@ export class AssetFiles {
 	/** Sends the named file, or a 404 when the name is not on the list. */
 	send(name: string, req: IncomingMessage, res: ServerResponse): void {
 		if (!this.has(name)) {
-			res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" });
-			res.end("Not found");
+			// The gateway's error shape, as for any other unknown address.
+			res.writeHead(404, { "Content-Type": "application/json; charset=utf-8" });
+			res.end(JSON.stringify({ name: "NotFoundError", message: "Not found", code: 404, type: "NOT_FOUND", data: [] }));
 			return;
 		}
 		let entry: Loaded;

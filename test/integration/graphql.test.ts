@@ -135,7 +135,7 @@ describe("GraphQL queries and mutations", () => {
 		expect(await get.json()).toEqual({ data: { me: null } });
 		const mutation = await fetch(`${base()}/graphql?query=${encodeURIComponent("mutation { createAccount { userId } }")}`, { headers: { "x-user-id": user } });
 		expect(mutation.status).toBe(405);
-		expect((await mutation.json()).errors[0].extensions.code).toBe("METHOD_NOT_ALLOWED");
+		expect(((await mutation.json()) as any).errors[0].extensions.code).toBe("METHOD_NOT_ALLOWED");
 		expect((await userClient(base(), user).account()).status).toBe(404);
 	});
 });
@@ -187,7 +187,7 @@ describe("GraphQL errors carry extensions.code", () => {
 		expect(onlyError(id).extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: "id" }] });
 
 		const key = await gina.run('mutation { createOrder(amount: 10, description: "x", idempotencyKey: "") { id } }');
-		expect(onlyError(key).extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: [{ field: "idempotencyKey" }] });
+		expect(onlyError(key).extensions).toMatchObject({ code: "BAD_USER_INPUT", fields: expect.arrayContaining([expect.objectContaining({ field: "idempotencyKey" })]) });
 		expect((await gina.run("{ orders { total } }")).body.data.orders.total).toBe(0);
 	});
 

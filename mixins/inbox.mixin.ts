@@ -71,7 +71,9 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 				clearInterval(this.inboxPurgeTimer);
 				const subscription = this.inboxSubscription;
 				this.inboxSubscription = undefined;
+				this.logger.info("inbox: stopping");
 				await subscription?.stop();
+				this.logger.info("inbox: stopped");
 				if (subscription) await releaseEventLog();
 			},
 			async handleInboxMessage(message: IncomingMessage): Promise<void> {

@@ -43,7 +43,15 @@ export function ormMixin(opts: Omit<OpenDatabaseOptions, "dataDir">): Partial<Se
 		async stopped() {
 			// Whatever still uses the database stops first, whichever order Moleculer picks.
 			for (const stop of (this.databaseUsers ?? []).reverse()) await stop();
-			await this.db?.close();
+			if (!this.db) return;
+			// A connection that died inside a transaction (a database restart) can stay checked out
+			// of the pool for good, and closing the pool waits for it; shutdown waits 5 s, not forever.
+			const closed = await Promise.race([
+				this.db.close().then(() => true),
+				new Promise<false>(resolve => setTimeout(() => resolve(false), 5000).unref()),
+			]);
+			if (closed) this.logger.info("database: closed");
+			else this.logger.warn("database: connections still held after 5 s; closing without them");
 		},
 		methods: {
 			/**

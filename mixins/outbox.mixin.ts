@@ -35,7 +35,9 @@ export function outboxMixin(): Partial<ServiceSchema> {
 			async stopOutboxRelay(): Promise<void> {
 				const log = this.outboxEventLog;
 				this.outboxEventLog = undefined;
+				this.logger.info("outbox relay: stopping");
 				await this.relay?.stop();
+				this.logger.info("outbox relay: stopped");
 				if (log) await releaseEventLog();
 			},
 			async outboxBacklog() {

@@ -97,7 +97,10 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
 				...common,
 				driver: PostgreSqlDriver,
 				clientUrl: opts.url,
-				pool: { min: 0, max: opts.poolSize ?? 10 },
+				pool: { min: 0, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 },
+				// Bounded waits: after a database restart a call fails (and is retried, or answered
+				// 503) instead of waiting forever for a connection or on a half-dead socket.
+				driverOptions: { connectionTimeoutMillis: 5000, query_timeout: 30_000 },
 			})
 		: ((await MikroORM.init({
 				...common,

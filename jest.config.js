@@ -20,7 +20,7 @@ export default {
 		{
 			...base,
 			displayName: "full",
-			testMatch: ["<rootDir>/test/contract/**/*.test.ts", "<rootDir>/test/integration/**/*.test.ts", "<rootDir>/test/reliability/**/*.test.ts", "<rootDir>/test/ops/**/*.test.ts", "<rootDir>/test/modes/**/*.test.ts", "<rootDir>/test/e2e/**/*.test.ts"],
+			testMatch: ["<rootDir>/test/contract/**/*.test.ts", "<rootDir>/test/integration/**/*.test.ts", "<rootDir>/test/reliability/**/*.test.ts", "<rootDir>/test/ops/**/*.test.ts", "<rootDir>/test/modes/**/*.test.ts", "<rootDir>/test/bench/**/*.test.ts", "<rootDir>/test/e2e/**/*.test.ts"],
 			globalSetup: "<rootDir>/test/support/global-setup.mjs",
 		},
 		{

@@ -6,9 +6,11 @@
 import os from "node:os";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { hideKafkaJsTimeoutWarning } from "../infra/eventlog/kafkajs-warnings.js";
 import { ensureInfra } from "../infra/local/index.js";
 import { stackTopology } from "../infra/local/service-processes.js";
-import { runAudit, type Query } from "../infra/audit/run-audit.js";
+import { queryOf } from "../infra/audit/pg-query.js";
+import { runAudit } from "../infra/audit/run-audit.js";
 import { httpGetter } from "./http-get.js";
 import { measureBareHttpRead } from "./limits/bare-http-read.js";
 import { measureKafkaRawRate } from "./limits/kafka-raw-rate.js";
@@ -26,6 +28,7 @@ const seconds = (full: number, short: number) => (smoke ? short : Number(process
 const outDir = process.env.BENCH_OUT ?? "bench/results";
 const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}`;
 
+hideKafkaJsTimeoutWarning();
 step(`gozon benchmark${smoke ? " (smoke run)" : ""} on ${machine}`);
 const infra = await ensureInfra({ log: line => step(line) });
 
@@ -88,10 +91,6 @@ try {
 
 	step("audit of the benchmark's databases");
 	const pools = [new pg.Pool({ connectionString: urls.orders }), new pg.Pool({ connectionString: urls.payments })];
-	const queryOf = (db: pg.Pool): Query => async (sql, params = []) => {
-		let n = 0;
-		return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
-	};
 	const audit = await runAudit({ orders: queryOf(pools[0]), payments: queryOf(pools[1]), stuckAfterMs: 120_000 });
 	await Promise.all(pools.map(p => p.end()));
 	results.audit = { ok: audit.ok, violations: audit.violations.length, figures: audit.figures };

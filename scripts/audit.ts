@@ -6,7 +6,8 @@
  */
 import pg from "pg";
 import { deadLetterCounts } from "../infra/audit/dead-letter-counts.js";
-import { formatAudit, runAudit, type Query } from "../infra/audit/run-audit.js";
+import { queryOf } from "../infra/audit/pg-query.js";
+import { formatAudit, runAudit } from "../infra/audit/run-audit.js";
 
 function pool(url: string | undefined, name: string): pg.Pool {
 	if (!url) {
@@ -14,15 +15,6 @@ function pool(url: string | undefined, name: string): pg.Pool {
 		process.exit(2);
 	}
 	return new pg.Pool({ connectionString: url, max: 2 });
-}
-
-/** `?` placeholders, as the services' SQL uses them, to pg's `$n`. */
-function queryOf(db: pg.Pool): Query {
-	return async (sql, params = []) => {
-		let n = 0;
-		const result = await db.query(sql.replace(/\?/g, () => `$${++n}`), params);
-		return result.rows;
-	};
 }
 
 const orders = pool(process.env.ORDERS_DB_URL, "ORDERS_DB_URL");

@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
 import { backoffDelay, sleep } from "./backoff.js";
+import { hideKafkaJsTimeoutWarning } from "./kafkajs-warnings.js";
 import type { ConsumeOptions, EventLog, IncomingMessage, OutgoingMessage, Subscription } from "./event-log.js";
 
 interface Logger {
@@ -89,6 +90,7 @@ export class KafkaEventLog implements EventLog {
 	private readonly subscriptions = new Set<KafkaSubscription>();
 
 	constructor(private readonly opts: KafkaEventLogOptions) {
+		hideKafkaJsTimeoutWarning();
 		this.kafka = new Kafka({
 			clientId: opts.clientId,
 			brokers: opts.brokers,

@@ -484,15 +484,4 @@ function clusterId(): string {
 	}
 }
 
-/**
- * KafkaJS 2.2.4 hands setTimeout a negative delay in its request queue; Node 23+ reports that
- * with a TimeoutNegativeWarning (once per process; the delay becomes 1 ms, as it always did).
- * Command-line tools call this so their output shows only warnings that mean something.
- */
-export function hideKafkaJsTimeoutWarning(): void {
-	const defaults = process.listeners("warning");
-	process.removeAllListeners("warning");
-	process.on("warning", (warning) => {
-		if (warning.name !== "TimeoutNegativeWarning") for (const listener of defaults) listener(warning);
-	});
-}
+export { hideKafkaJsTimeoutWarning } from "../eventlog/kafkajs-warnings.js";

@@ -10,7 +10,8 @@ import pg from "pg";
 import { OrderSchema } from "../../domain/orders/order.entity.js";
 import { AccountSchema } from "../../domain/payments/account.entity.js";
 import { openDatabase } from "../../infra/db/open-database.js";
-import { runAudit, type Query } from "../../infra/audit/run-audit.js";
+import { queryOf } from "../../infra/audit/pg-query.js";
+import { runAudit } from "../../infra/audit/run-audit.js";
 import { Migration20261121000000_initial as OrdersMigration } from "../../migrations/orders/Migration20261121000000_initial.js";
 import { Migration20261121000000_initial as PaymentsMigration } from "../../migrations/payments/Migration20261121000000_initial.js";
 
@@ -21,13 +22,6 @@ const urlOf = (db: string) => process.env.ORDERS_DB_URL!.replace(/\/[^/?]+(\?|$)
 let admin: pg.Client;
 let orders: pg.Pool;
 let payments: pg.Pool;
-
-const queryOf =
-	(db: pg.Pool): Query =>
-	async (sql, params = []) => {
-		let n = 0;
-		return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
-	};
 
 beforeAll(async () => {
 	admin = new pg.Client({ connectionString: process.env.ORDERS_DB_URL });

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { isKafkaUp, startKafka, stopKafka } from "../../infra/local/index.js";
+import { auditShop } from "../support/audit-shop.js";
 import { userClient } from "../support/http-client.js";
 import { startMesh, type Mesh } from "../support/mesh.js";
 import { expectBooksBalance, waitForAllFinal } from "../support/shop-assertions.js";
@@ -45,5 +46,6 @@ describe("Kafka down", () => {
 		expect(orders.every(o => o.status === "FINISHED")).toBe(true);
 		const books = await expectBooksBalance(user, orders);
 		expect(books.balance).toBe(200);
+		expect((await auditShop()).violations).toEqual([]);
 	});
 });

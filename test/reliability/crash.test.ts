@@ -6,10 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import pg from "pg";
 import { ORDERS_TOPIC } from "../../domain/events/topics.js";
-import { runAudit, type Query } from "../../infra/audit/run-audit.js";
 import { stackTopology } from "../../infra/local/service-processes.js";
+import { auditShop } from "../support/audit-shop.js";
 import { userClient, type UserClient } from "../support/http-client.js";
 import { watchTopics, type TopicWatch } from "../support/kafka-probe.js";
 import { startProcessMesh, type ProcessMesh } from "../support/process-mesh.js";
@@ -47,21 +46,6 @@ async function fundedUsers(count: number, balance: number): Promise<UserClient[]
 		expect((await u.deposit(balance)).status).toBe(200);
 	}
 	return users;
-}
-
-async function auditShop() {
-	const pools = [new pg.Pool({ connectionString: process.env.ORDERS_DB_URL }), new pg.Pool({ connectionString: process.env.PAYMENTS_DB_URL })];
-	const queryOf =
-		(db: pg.Pool): Query =>
-		async (sql, params = []) => {
-			let n = 0;
-			return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
-		};
-	try {
-		return await runAudit({ orders: queryOf(pools[0]), payments: queryOf(pools[1]), stuckAfterMs: 120_000 });
-	} finally {
-		await Promise.all(pools.map(p => p.end()));
-	}
 }
 
 describe("kill -9 in the middle of a burst", () => {

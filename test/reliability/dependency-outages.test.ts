@@ -6,9 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "@jest/globals";
-import pg from "pg";
-import { runAudit, type Query } from "../../infra/audit/run-audit.js";
 import { startPostgres, stopPostgres } from "../../infra/local/index.js";
+import { auditShop } from "../support/audit-shop.js";
 import { userClient, type UserClient } from "../support/http-client.js";
 import type { Mesh } from "../support/mesh.js";
 import { expectBooksBalance, waitForAllFinal } from "../support/shop-assertions.js";
@@ -28,19 +27,6 @@ async function placeWithRetry(user: UserClient, key: string, outcomes: number[])
 		await new Promise(resolve => setTimeout(resolve, 250));
 	}
 	throw new Error(`order ${key} not accepted within 120 s`);
-}
-
-async function audit() {
-	const pools = [new pg.Pool({ connectionString: process.env.ORDERS_DB_URL }), new pg.Pool({ connectionString: process.env.PAYMENTS_DB_URL })];
-	const queryOf = (db: pg.Pool): Query => async (sql, params = []) => {
-		let n = 0;
-		return (await db.query(sql.replace(/\?/g, () => `$${++n}`), params)).rows;
-	};
-	try {
-		return await runAudit({ orders: queryOf(pools[0]), payments: queryOf(pools[1]), stuckAfterMs: 120_000 });
-	} finally {
-		await Promise.all(pools.map(p => p.end()));
-	}
 }
 
 async function burst(mesh: Mesh, users: number, perUser: number, outage: () => Promise<void>) {
@@ -89,6 +75,6 @@ describe("dependency outages", () => {
 			expect(d.ms).toBeLessThan(12_000);
 		}
 		expect(outcomes.filter(s => s !== 201 && s !== 503)).toEqual([]);
-		expect((await audit()).violations).toEqual([]);
+		expect((await auditShop()).violations).toEqual([]);
 	});
 });

@@ -1,0 +1,34 @@
+/**
+ * Keeps `npm run bench` working: every phase runs for a moment against the real topology, and
+ * the run must write its JSON, Markdown table and chart, with a clean audit. The figures of a
+ * smoke run mean nothing and are not checked.
+ */
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "@jest/globals";
+
+const run = promisify(execFile);
+
+describe("npm run bench", () => {
+	it("runs every phase and writes its report", async () => {
+		const out = mkdtempSync(path.join(tmpdir(), "gozon-bench-"));
+		await run(process.execPath, ["--import", "tsx", "bench/run.ts"], {
+			env: { ...process.env, BENCH_SMOKE: "1", BENCH_OUT: out },
+			maxBuffer: 16 * 1024 * 1024,
+			timeout: 600_000,
+		});
+		const result = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
+		expect(result.smoke).toBe(true);
+		expect(result.audit).toMatchObject({ ok: true, violations: 0 });
+		for (const key of ["kafkaRaw", "postgresCommitRate", "endToEnd", "latency", "gatewayRead", "bareHttpRead", "relay"]) {
+			expect(result[key]).toBeDefined();
+		}
+		expect(result.endToEnd.unsettled).toBe(0);
+		expect(result.relay.eventsPerSecond).toBeGreaterThan(0);
+		expect(readFileSync(path.join(out, "latest.md"), "utf8")).toContain("| measure |");
+		expect(readFileSync(path.join(out, "latest.svg"), "utf8")).toMatch(/^<svg/);
+	}, 660_000);
+});

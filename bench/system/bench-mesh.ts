@@ -1,18 +1,7 @@
 /** The topology under test, as separate processes in a namespace of its own. */
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
+import { freePort } from "../../infra/local/ports.js";
 import { startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
-
-async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-		server.on("error", reject);
-	});
-}
 
 export async function startBenchMesh(specs: InstanceSpec[], env: Record<string, string>) {
 	const port = await freePort();

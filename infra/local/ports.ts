@@ -1,4 +1,4 @@
-import { createConnection } from "node:net";
+import { createConnection, createServer } from "node:net";
 
 export const LOCALHOST = "127.0.0.1";
 
@@ -38,4 +38,16 @@ export async function waitForPort(port: number, opts: WaitForPortOptions = {}): 
 		}
 		await sleep(intervalMs);
 	}
+}
+
+/** A TCP port nothing listens on right now, for a server started next. */
+export function freePort(): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const server = createServer();
+		server.listen(0, LOCALHOST, () => {
+			const { port } = server.address() as { port: number };
+			server.close(() => resolve(port));
+		});
+		server.on("error", reject);
+	});
 }

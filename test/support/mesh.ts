@@ -4,7 +4,6 @@
  * instances of a service to prove they share the work.
  */
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import brokerConfig from "../../moleculer.config.js";
 import GatewayService from "../../services/gateway.service.js";
@@ -24,16 +23,9 @@ export interface Mesh {
 	stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const server = createServer();
-		server.listen(0, "127.0.0.1", () => {
-			const { port } = server.address() as { port: number };
-			server.close(() => resolve(port));
-		});
-		server.on("error", reject);
-	});
-}
+import { freePort } from "../../infra/local/ports.js";
+
+export { freePort };
 
 function newBroker(namespace: string, nodeID: string): ServiceBroker {
 	return new ServiceBroker({

@@ -96,4 +96,23 @@ describe("kill -9 in the middle of a burst", () => {
 		expect(published.length).toBeGreaterThan(new Set(published).size);
 		expect((await auditShop()).violations).toEqual([]);
 	});
+	it("stops a payments instance gracefully on SIGTERM mid-burst, within the bound, losing nothing", async () => {
+		const users = await fundedUsers(4, 500);
+		const placing = users.flatMap(u => Array.from({ length: 5 }, () => placeOrder(u, 100, randomUUID())));
+		await new Promise(resolve => setTimeout(resolve, 300));
+		const instance = mesh.instances.get("payments-1")!;
+		const t = Date.now();
+		instance.process.kill("SIGTERM");
+		// It finishes what it holds, commits its offsets and exits by itself: no SIGKILL needed.
+		expect(await instance.exited).toBe(0);
+		expect(Date.now() - t).toBeLessThan(15_000);
+		await mesh.start({ name: "payments-1", services: ["payments"] });
+		await Promise.all(placing);
+		for (const u of users) {
+			const orders = await waitForAllFinal(u, 5, 120_000);
+			expect(orders.every(o => o.status === "FINISHED")).toBe(true);
+			expect((await expectBooksBalance(u, orders)).balance).toBe(0);
+		}
+		expect((await auditShop()).violations).toEqual([]);
+	});
 });

@@ -12,9 +12,12 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 
 const env = { ...(await ensureInfra({ log: say })), PORT: port };
 say(`stack: starting ${stackTopology().map(s => s.name).join(", ")}…`);
+// Every node serves its own Prometheus metrics: the gateway on 3030 as in containers, the others
+// next to it, since processes on one machine cannot share a port.
+const metricsPorts = new Map(stackTopology().map((spec, i) => [spec.name, spec.services.includes("gateway") ? 3030 : 3031 + i]));
 const instances: Instance[] = stackTopology().map((spec, i) =>
 	startInstance(spec, {
-		env,
+		env: { ...env, METRICS_PORT: String(metricsPorts.get(spec.name)) },
 		onLine: (name, line) => process.stdout.write(`\x1b[${colors[i % colors.length]}m${name.padEnd(10)}\x1b[0m ${line}\n`),
 	}),
 );
@@ -46,4 +49,5 @@ for (;;) {
 	}
 	await new Promise(resolve => setTimeout(resolve, 500));
 }
-say(`\nGozon stack is ready: http://localhost:${port}  (Ctrl-C stops it)\n`);
+say(`\nGozon stack is ready: http://localhost:${port}  (Ctrl-C stops it)`);
+say(`metrics: ${[...metricsPorts].map(([name, p]) => `${name} :${p}/metrics`).join(", ")}\n`);

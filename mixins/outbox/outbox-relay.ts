@@ -172,11 +172,11 @@ export class OutboxRelay {
 				}
 			}
 		} catch (outage) {
-			await this.settle(published, new Map(), rows).catch(() => undefined);
+			await this.settle(published, new Map(), rows, invalid).catch(() => undefined);
 			throw outage;
 		}
 		failpoint("relay.afterPublish");
-		await this.settle(published, failures, rows);
+		await this.settle(published, failures, rows, invalid);
 		return rows.length;
 	}
 
@@ -199,7 +199,12 @@ export class OutboxRelay {
 	}
 
 	/** Marks what was published, records refusals, and hands back the rest of the lease. */
-	private async settle(published: ClaimedRow[], failures: Map<ClaimedRow, string>, claimed: ClaimedRow[]): Promise<void> {
+	private async settle(
+		published: ClaimedRow[],
+		failures: Map<ClaimedRow, string>,
+		claimed: ClaimedRow[],
+		invalid: Map<ClaimedRow, string>,
+	): Promise<void> {
 		await this.opts.db.em.fork().transactional(async txEm => {
 			const em = txEm as SqlEm;
 			if (published.length > 0) {
@@ -209,7 +214,8 @@ export class OutboxRelay {
 					[published.map(r => r.seq)],
 				);
 			}
-			for (const [row, error] of failures) await this.recordFailure(em, row, error, !row.payload || !checkEvent(row.payload).ok);
+			// An invalid event will never become valid: it is parked at once.
+			for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
 			const done = new Set([...published, ...failures.keys()]);
 			const released = claimed.filter(r => !done.has(r));
 			if (released.length > 0) {

@@ -73,7 +73,10 @@ try {
 	await observer.stop();
 
 	step("gateway: GET /api/orders/:id through moleculer-web and NATS, then a bare HTTP server");
-	const sample = (await new pg.Pool({ connectionString: urls.orders, max: 1 }).query(`select id, user_id from orders where description = 'bench' limit 1000`)).rows.map(r => ({ id: r.id, userId: r.user_id }));
+	const sampleDb = new pg.Client({ connectionString: urls.orders });
+	await sampleDb.connect();
+	const sample = (await sampleDb.query(`select id, user_id from orders where description = 'bench' limit 1000`)).rows.map(r => ({ id: r.id, userId: r.user_id }));
+	await sampleDb.end();
 	const get = httpGetter(mesh.url, 32);
 	let i = 0;
 	const gatewayLoad = await closedLoop(32, seconds(15, 2), () => {

@@ -13,6 +13,7 @@ import { createEnvelope } from "../domain/events/envelope.js";
 import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentResultData } from "../domain/events/event-types.js";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../domain/events/topics.js";
 import { amountRule } from "../domain/money.js";
+import { descriptionRule } from "../domain/orders/description.js";
 import { Order, OrderSchema, toOrderView, type OrderView } from "../domain/orders/order.entity.js";
 import { settle } from "../domain/orders/order-status.js";
 import { idempotencyKeyRule, pageRule, userIdRule, uuidRule } from "../infra/action-params.js";
@@ -65,7 +66,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			params: {
 				userId: userIdRule,
 				amount: amountRule,
-				description: { type: "string", min: 1, max: 500, trim: true },
+				description: descriptionRule,
 				idempotencyKey: idempotencyKeyRule,
 				$$strict: true,
 			},

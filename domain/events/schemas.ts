@@ -3,6 +3,7 @@
  * row enters the outbox; consumers validate every message before it reaches the inbox.
  */
 import { MAX_AMOUNT, MIN_AMOUNT } from "../money.js";
+import { DESCRIPTION_MAX, DESCRIPTION_PATTERN } from "../orders/description.js";
 import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type EventType } from "./event-types.js";
 
 const uuid = { type: "string", format: "uuid" } as const;
@@ -34,7 +35,7 @@ export const dataSchemas: Record<EventType, object> = {
 			orderId: uuid,
 			userId: uuid,
 			amount,
-			description: { type: "string", maxLength: 500 },
+			description: { type: "string", maxLength: DESCRIPTION_MAX, pattern: DESCRIPTION_PATTERN.source },
 		},
 		additionalProperties: false,
 	},

@@ -49,6 +49,7 @@ const cases = (): BadRequest[] => {
 		{ name: "amount boolean", method: "POST", path: "/api/orders", headers: me, body: { amount: true, description: "x" }, status: 400, field: "amount" },
 		{ name: "description missing", method: "POST", path: "/api/orders", headers: me, body: { amount: 5 }, status: 400, field: "description" },
 		{ name: "description overlong", method: "POST", path: "/api/orders", headers: me, body: { amount: 5, description: "x".repeat(501) }, status: 400, field: "description" },
+		{ name: "description with a NUL character", method: "POST", path: "/api/orders", headers: me, body: { amount: 5, description: "a\u0000b" }, status: 400, field: "description" },
 		{ name: "description not a string", method: "POST", path: "/api/orders", headers: me, body: { amount: 5, description: 42 }, status: 400, field: "description" },
 		{ name: "unknown field", method: "POST", path: "/api/orders", headers: me, body: { amount: 5, description: "x", coupon: "FREE" }, status: 400, field: "coupon" },
 		{ name: "userId smuggled in the body", method: "POST", path: "/api/orders", headers: me, body: { amount: 5, description: "x", userId: stranger.userId }, status: 400, field: "userId" },

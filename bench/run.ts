@@ -58,7 +58,7 @@ try {
 
 	step("setting up funded users");
 	const users = await fundUsers(mesh.url, smoke ? 20 : 500);
-	const observer = await observeSettlements(mesh.namespace, infra.TRANSPORTER);
+	const observer = await observeSettlements(mesh.namespace, infra.TRANSPORTER, urls.orders);
 
 	step(`end-to-end throughput at saturation for ${seconds(30, 3) / 1000} s`);
 	const throughput = await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs: seconds(30, 3), warmupMs: seconds(5, 0.5), onTick: progress });

@@ -36,9 +36,10 @@ function orderPlacer(gateway: string, users: string[], sockets: number) {
 async function drain(observer: Observer, ids: Iterable<string>, timeoutMs: number): Promise<number> {
 	const wanted = [...ids];
 	const deadline = performance.now() + timeoutMs;
-	while (performance.now() < deadline) {
-		const missing = wanted.filter(id => !observer.settledAt.has(id)).length;
-		if (missing === 0) return 0;
+	for (let round = 0; performance.now() < deadline; round++) {
+		const missing = wanted.filter(id => !observer.settledAt.has(id));
+		if (missing.length === 0) return 0;
+		if (round % 10 === 9) await observer.reconcile(missing);
 		await new Promise(resolve => setTimeout(resolve, 200));
 	}
 	return wanted.filter(id => !observer.settledAt.has(id)).length;

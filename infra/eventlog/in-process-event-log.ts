@@ -28,8 +28,12 @@ export class InProcessEventLog implements EventLog {
 	private readonly offsets = new Map<string, number>();
 	readonly retained = new Map<string, IncomingMessage[]>();
 
-	isMessageError(): boolean {
-		return false;
+	/**
+	 * A message for a topic nobody consumes (yet) concerns that message alone: the relay retries
+	 * it with backoff and the rows behind it go on, as with a message Kafka refuses.
+	 */
+	isMessageError(err: unknown): boolean {
+		return err instanceof NoConsumerYetError;
 	}
 
 	async publish(messages: OutgoingMessage[]): Promise<void> {

@@ -31,3 +31,18 @@ describe("amounts", () => {
 		expect(isValidAmount(amount)).toBe(false),
 	);
 });
+
+describe("in-process event bus", () => {
+	it("refuses a message for a topic nobody consumes as that message's error, and delivers the rest", async () => {
+		const { InProcessEventLog, NoConsumerYetError } = await import("../../infra/eventlog/in-process-event-log.js");
+		const bus = new InProcessEventLog();
+		const seen: string[] = [];
+		await bus.consume({ groupId: "g", topic: "t", handle: async m => void seen.push(m.value!.toString()) });
+		const refused = await bus.publish([{ topic: "nobody", key: "k", value: "lost?" }]).catch((err: unknown) => err);
+		expect(refused).toBeInstanceOf(NoConsumerYetError);
+		expect(bus.isMessageError(refused)).toBe(true);
+		await bus.publish([{ topic: "t", key: "k", value: "delivered" }]);
+		expect(seen).toEqual(["delivered"]);
+		expect(bus.isMessageError(new Error("anything else"))).toBe(false);
+	});
+});

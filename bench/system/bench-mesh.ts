@@ -1,20 +1,34 @@
 /** The topology under test, as separate processes in a namespace of its own. */
 import { randomUUID } from "node:crypto";
 import { freePort } from "../../infra/local/ports.js";
-import { startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
+import { killInstance, startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
 
 export async function startBenchMesh(specs: InstanceSpec[], env: Record<string, string>) {
 	const port = await freePort();
 	const namespace = `bench-${randomUUID().slice(0, 8)}`;
 	// Topics and consumer groups of their own: nothing else on this broker sees the benchmark's events.
 	const fullEnv = { ...env, KAFKA_TOPIC_PREFIX: `${namespace}.`, METRICS_PORT: "0", NAMESPACE: namespace, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "warn" };
-	const instances: Instance[] = specs.map(spec => startInstance(spec, { env: fullEnv, onLine: (name, line) => /ERROR|FATAL/.test(line) && process.stderr.write(`${name} ${line}\n`) }));
-	await Promise.all(instances.map(i => i.started));
+	const instances = new Map<string, Instance>();
+	const launch = (spec: InstanceSpec) => {
+		const instance = startInstance(spec, { env: fullEnv, onLine: (name, line) => /ERROR|FATAL/.test(line) && process.stderr.write(`${name} ${line}\n`) });
+		instances.set(spec.name, instance);
+		return instance.started;
+	};
+	await Promise.all(specs.map(launch));
 	const url = `http://127.0.0.1:${port}`;
 	for (const deadline = Date.now() + 60_000; ; ) {
 		if ((await fetch(`${url}/api/ready`).then(r => r.status, () => 0)) === 200) break;
 		if (Date.now() > deadline) throw new Error("the benchmark topology did not become ready");
 		await new Promise(resolve => setTimeout(resolve, 250));
 	}
-	return { url, namespace, stop: () => Promise.all(instances.map(i => stopInstance(i))).then(() => undefined) };
+	return {
+		url,
+		namespace,
+		/** kill -9, as a crash would. */
+		kill: (name: string) => killInstance(instances.get(name)!),
+		/** SIGTERM, as an orchestrator would. */
+		terminate: (name: string) => stopInstance(instances.get(name)!),
+		restart: (name: string) => launch(instances.get(name)!.spec),
+		stop: () => Promise.all([...instances.values()].map(i => stopInstance(i))).then(() => undefined),
+	};
 }

@@ -1,15 +1,19 @@
 /**
- * A dependency that goes away mid-burst: PostgreSQL restarted. Requests during the
+ * Dependencies that go away mid-burst: PostgreSQL restarted, NATS restarted. Requests during the
  * outage fail cleanly (503 with a reason, well within the request timeout, never a hang); the
  * system recovers by itself; clients that retry with Idempotency-Key lose nothing; the audit
  * passes.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { startPostgres, stopPostgres } from "../../infra/local/index.js";
+import { spawn } from "node:child_process";
+import { findExecutable } from "../../infra/local/daemon.js";
+import { startPostgres, stopPostgres, waitForPort } from "../../infra/local/index.js";
+import { freePort } from "../../infra/local/ports.js";
+import { stackTopology } from "../../infra/local/service-processes.js";
+import { startProcessMesh } from "../support/process-mesh.js";
 import { auditShop } from "../support/audit-shop.js";
 import { userClient, type UserClient } from "../support/http-client.js";
-import type { Mesh } from "../support/mesh.js";
 import { expectBooksBalance, waitForAllFinal } from "../support/shop-assertions.js";
 
 const quiet = () => undefined;
@@ -29,8 +33,8 @@ async function placeWithRetry(user: UserClient, key: string, outcomes: number[])
 	throw new Error(`order ${key} not accepted within 120 s`);
 }
 
-async function burst(mesh: Mesh, users: number, perUser: number, outage: () => Promise<void>) {
-	const clients = Array.from({ length: users }, () => userClient(mesh.gatewayUrls[0], randomUUID()));
+async function burst(gatewayUrl: string, users: number, perUser: number, outage: () => Promise<void>) {
+	const clients = Array.from({ length: users }, () => userClient(gatewayUrl, randomUUID()));
 	for (const c of clients) {
 		await c.createAccount();
 		await c.deposit(perUser * 100);
@@ -56,7 +60,7 @@ describe("dependency outages", () => {
 		const mesh = await startMesh();
 		cleanup.push(() => mesh.stop());
 		const during: { status: number; ms: number; body: unknown }[] = [];
-		const outcomes = await burst(mesh, 4, 6, async () => {
+		const outcomes = await burst(mesh.gatewayUrls[0], 4, 6, async () => {
 			await stopPostgres({ log: quiet });
 			try {
 				const probe = userClient(mesh.gatewayUrls[0], randomUUID());
@@ -74,6 +78,35 @@ describe("dependency outages", () => {
 			expect(d.body).toMatchObject({ code: 503, type: expect.stringMatching(/UNAVAILABLE/) });
 			expect(d.ms).toBeLessThan(12_000);
 		}
+		expect(outcomes.filter(s => s !== 201 && s !== 503)).toEqual([]);
+		expect((await auditShop()).violations).toEqual([]);
+	});
+	it("rides out a NATS restart: requests fail within the timeout, then the mesh reconnects by itself", async () => {
+		const natsServer = findExecutable("nats-server", ["/usr/sbin/nats-server", "/usr/bin/nats-server"]);
+		expect(natsServer).toBeDefined();
+		// A NATS server of this test's own, so restarting it disturbs nothing else.
+		const port = await freePort();
+		const startNats = () => spawn(natsServer!, ["-a", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+		let nats = startNats();
+		cleanup.push(async () => nats.kill("SIGKILL"));
+		await waitForPort(port, { timeoutMs: 10_000 });
+		// Separate processes, as deployed: each service's NATS client reconnects on its own.
+		const mesh = await startProcessMesh(stackTopology(), { TRANSPORTER: `nats://127.0.0.1:${port}` });
+		cleanup.push(() => mesh.stopAll());
+
+		const during: { status: number; ms: number }[] = [];
+		const outcomes = await burst(mesh.url, 3, 5, async () => {
+			nats.kill("SIGKILL");
+			await waitForPort(port, { closed: true, timeoutMs: 10_000 });
+			const t = Date.now();
+			const res = await userClient(mesh.url, randomUUID()).orders();
+			during.push({ status: res.status, ms: Date.now() - t });
+			await new Promise(resolve => setTimeout(resolve, 2000));
+			nats = startNats();
+			await waitForPort(port, { timeoutMs: 10_000 });
+		});
+		expect(during).toEqual([{ status: 503, ms: expect.any(Number) }]);
+		expect(during[0].ms).toBeLessThan(12_000);
 		expect(outcomes.filter(s => s !== 201 && s !== 503)).toEqual([]);
 		expect((await auditShop()).violations).toEqual([]);
 	});

@@ -81,7 +81,16 @@ const GatewayService: ServiceSchema<ApiSettingsSchema> = {
 			},
 		],
 
-		assets: { folder: "public", options: { index: "index.html" } },
+		// Static files skip the global middlewares; serve-static sets the same headers itself.
+		assets: {
+			folder: "public",
+			options: {
+				index: "index.html",
+				setHeaders: (res: ServerResponse) => {
+					for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+				},
+			},
+		},
 
 		onError(this: Service, req: Req, res: ServerResponse, err: Error) {
 			const body = toErrorResponse(err);

@@ -114,7 +114,7 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 				if (outcome.afterCommit) outcome.afterCommit();
 			},
 
-			/** Deletes inbox rows and remembered idempotent responses past their retention. */
+			/** Deletes inbox rows past their retention; a late duplicate still meets the handlers' own keys. */
 			async purgeInbox(): Promise<void> {
 				const em = this.fork() as SqlEntityManager;
 				await em.execute(`delete from inbox_messages where received_at < clock_timestamp() - (? || ' milliseconds')::interval`, [

@@ -4,7 +4,7 @@
  * Kafka, prints the gateway URL when it is ready, and stops what it started on Ctrl-C.
  */
 import { ensureInfra } from "../infra/local/index.js";
-import { stackTopology, startInstance, stopInstance, type Instance } from "../infra/local/service-processes.js";
+import { stackTopology, startInstance, stopInstance, waitUntilReady, type Instance } from "../infra/local/service-processes.js";
 
 const port = process.env.PORT || "3000";
 const colors = [36, 35, 33, 32, 34, 31];
@@ -39,15 +39,9 @@ for (const instance of instances) {
 	});
 }
 
-const deadline = Date.now() + 120_000;
-for (;;) {
-	const ready = await fetch(`http://127.0.0.1:${port}/api/ready`).then(r => r.status === 200, () => false);
-	if (ready) break;
-	if (Date.now() > deadline) {
-		say("stack: the gateway did not become ready within 120 s");
-		await shutdown("timeout");
-	}
-	await new Promise(resolve => setTimeout(resolve, 500));
-}
+await waitUntilReady(`http://127.0.0.1:${port}`, 120_000).catch(async (err: Error) => {
+	say(`stack: ${err.message}`);
+	await shutdown("timeout");
+});
 say(`\nGozon stack is ready: http://localhost:${port}  (Ctrl-C stops it)`);
 say(`metrics: ${[...metricsPorts].map(([name, p]) => `${name} :${p}/metrics`).join(", ")}\n`);

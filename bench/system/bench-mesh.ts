@@ -1,7 +1,7 @@
 /** The topology under test, as separate processes in a namespace of its own. */
 import { randomUUID } from "node:crypto";
 import { freePort } from "../../infra/local/ports.js";
-import { killInstance, startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
+import { killInstance, startInstance, stopInstance, waitUntilReady, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
 
 export async function startBenchMesh(specs: InstanceSpec[], env: Record<string, string>) {
 	const port = await freePort();
@@ -16,11 +16,7 @@ export async function startBenchMesh(specs: InstanceSpec[], env: Record<string, 
 	};
 	await Promise.all(specs.map(launch));
 	const url = `http://127.0.0.1:${port}`;
-	for (const deadline = Date.now() + 60_000; ; ) {
-		if ((await fetch(`${url}/api/ready`).then(r => r.status, () => 0)) === 200) break;
-		if (Date.now() > deadline) throw new Error("the benchmark topology did not become ready");
-		await new Promise(resolve => setTimeout(resolve, 250));
-	}
+	await waitUntilReady(url);
 	return {
 		url,
 		namespace,

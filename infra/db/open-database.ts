@@ -11,7 +11,7 @@ import { Migrator, type Migration } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { PgliteDriver } from "@mikro-orm/pglite";
 
-export type Database = MikroORM<PostgreSqlDriver> ;
+export type Database = MikroORM<PostgreSqlDriver>;
 export type DatabaseKind = "postgresql" | "pglite";
 
 export interface OpenDatabaseOptions {

@@ -71,6 +71,15 @@ export async function killInstance(instance: Instance): Promise<void> {
 	await instance.exited;
 }
 
+/** Waits until the gateway at `url` answers /api/ready with 200, or throws after `timeoutMs`. */
+export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+	for (const deadline = Date.now() + timeoutMs; ; ) {
+		if ((await fetch(`${url}/api/ready`).then(r => r.status, () => 0)) === 200) return;
+		if (Date.now() > deadline) throw new Error(`${url} did not become ready within ${timeoutMs / 1000} s`);
+		await new Promise(resolve => setTimeout(resolve, 250));
+	}
+}
+
 /** The topology of `npm run stack`: a gateway and two instances each of orders and payments. */
 export function stackTopology(): InstanceSpec[] {
 	return [

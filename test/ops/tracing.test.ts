@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../../domain/events/topics.js";
-import { startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
+import { startInstance, stopInstance, waitUntilReady, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
 import { request, userClient } from "../support/http-client.js";
 import { watchTopics, type TopicWatch } from "../support/kafka-probe.js";
 import { freePort } from "../support/mesh.js";
@@ -59,11 +59,7 @@ beforeAll(async () => {
 		instances.push(startInstance(spec, { env, onLine: (name, line) => logs.get(name)!.push(line) }));
 	}
 	await Promise.all(instances.map(i => i.started));
-	await waitFor(() => fetch(`${baseUrl}/api/ready`).then(r => r.status, () => 0), status => status === 200, {
-		timeoutMs: 60_000,
-		intervalMs: 250,
-		what: "the gateway to be ready",
-	});
+	await waitUntilReady(baseUrl);
 	kafka = await watchTopics([ORDERS_TOPIC, PAYMENTS_TOPIC]);
 });
 

@@ -3,9 +3,8 @@
  * Each test gets its own Moleculer namespace and gateway port.
  */
 import { randomUUID } from "node:crypto";
-import { killInstance, startInstance, stopInstance, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
+import { killInstance, startInstance, stopInstance, waitUntilReady, type Instance, type InstanceSpec } from "../../infra/local/service-processes.js";
 import { freePort } from "./mesh.js";
-import { waitFor } from "./wait-for.js";
 
 export interface ProcessMesh {
 	url: string;
@@ -54,13 +53,7 @@ export async function startProcessMesh(specs: InstanceSpec[], extraEnv: Record<s
 		async stopAll() {
 			await Promise.all([...instances.values()].map(i => stopInstance(i)));
 		},
-		async ready() {
-			await waitFor(
-				() => fetch(`${mesh.url}/api/ready`).then(r => r.status, () => 0),
-				status => status === 200,
-				{ timeoutMs: 60_000, intervalMs: 250, what: "the gateway to be ready" },
-			);
-		},
+		ready: () => waitUntilReady(`http://127.0.0.1:${port}`),
 	};
 	await Promise.all(specs.map(spec => mesh.start(spec)));
 	await mesh.ready();

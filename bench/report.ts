@@ -14,6 +14,30 @@ export interface Row {
 	met: boolean | null;
 }
 
+/** CPU per component during the saturation phase (bench/system/cpu-use.ts). */
+export interface CpuReport {
+	components: { component: string; cpuSeconds: number; share: number }[];
+	wallSeconds: number;
+	busyCores: number;
+	/** Orders placed during the phase. */
+	orders: number;
+}
+
+/** Create → final latency at one offered load, as a share of the saturation throughput. */
+export interface LatencyAtLoad {
+	share: number;
+	offeredPerSecond: number;
+	p50: number;
+	p95: number;
+	p99: number;
+}
+
+/** What a report shows besides the main table. */
+export interface ReportExtras {
+	cpu?: CpuReport;
+	latencyByLoad?: LatencyAtLoad[];
+}
+
 const fmt = (n: number | null, digits = 0) => (n === null || !Number.isFinite(n) ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: digits }));
 
 export function markdownTable(rows: Row[], machine: string): string {
@@ -25,6 +49,34 @@ export function markdownTable(rows: Row[], machine: string): string {
 		...rows.map(r => `| ${r.measure} | ${fmt(r.value, r.unit === "ms" ? 1 : 0)} ${r.unit} | ${r.limit === null ? "–" : `${fmt(r.limit)} (${r.limitName})`} | ${r.ratio === null ? "–" : `${(r.ratio * 100).toFixed(0)}%`} | ${r.target} | ${r.met === null ? "–" : r.met ? "yes" : "no"} |`),
 	];
 	return lines.join("\n");
+}
+
+export function cpuTable(cpu: CpuReport): string {
+	if (cpu.components.length === 0) return "";
+	return [
+		`Where the CPU went at saturation: ${cpu.busyCores.toFixed(2)} cores busy for ${cpu.wallSeconds.toFixed(0)} s, ${fmt(cpu.orders)} orders placed.`,
+		"",
+		"| component | CPU s | share | CPU ms per order |",
+		"| --- | ---: | ---: | ---: |",
+		...cpu.components.map(c => `| ${c.component} | ${c.cpuSeconds.toFixed(1)} | ${(c.share * 100).toFixed(0)}% | ${cpu.orders > 0 ? ((c.cpuSeconds * 1000) / cpu.orders).toFixed(2) : "–"} |`),
+	].join("\n");
+}
+
+export function latencyTable(points: LatencyAtLoad[]): string {
+	return [
+		"Create → final latency by offered load:",
+		"",
+		"| offered load | orders/s | p50 | p95 | p99 |",
+		"| --- | ---: | ---: | ---: | ---: |",
+		...points.map(p => `| ${(p.share * 100).toFixed(0)}% of saturation | ${fmt(p.offeredPerSecond)} | ${fmt(p.p50, 1)} ms | ${fmt(p.p95, 1)} ms | ${fmt(p.p99, 1)} ms |`),
+	].join("\n");
+}
+
+export function markdownReport(rows: Row[], machine: string, extras: ReportExtras = {}): string {
+	const parts = [markdownTable(rows, machine)];
+	if (extras.latencyByLoad && extras.latencyByLoad.length > 0) parts.push("", latencyTable(extras.latencyByLoad));
+	if (extras.cpu && extras.cpu.components.length > 0) parts.push("", cpuTable(extras.cpu));
+	return parts.join("\n");
 }
 
 /** Horizontal bars: each measure as a share of its limit. */
@@ -54,11 +106,11 @@ export function svgChart(rows: Row[], title: string): string {
 	return parts.join("\n");
 }
 
-export function writeReport(dir: string, result: unknown, rows: Row[], machine: string): string[] {
+export function writeReport(dir: string, result: unknown, rows: Row[], machine: string, extras: ReportExtras = {}): string[] {
 	mkdirSync(dir, { recursive: true });
 	const files = [path.join(dir, "latest.json"), path.join(dir, "latest.md"), path.join(dir, "latest.svg")];
 	writeFileSync(files[0], JSON.stringify(result, null, 2));
-	writeFileSync(files[1], `${markdownTable(rows, machine)}\n`);
+	writeFileSync(files[1], `${markdownReport(rows, machine, extras)}\n`);
 	writeFileSync(files[2], svgChart(rows, `Gozon benchmark: share of the machine's own limits (${machine})`));
 	return files;
 }

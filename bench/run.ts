@@ -17,9 +17,10 @@ import { measureKafkaRawRate } from "./limits/kafka-raw-rate.js";
 import { measurePostgresCommitRate } from "./limits/postgres-commit-rate.js";
 import { closedLoop, rate } from "./load.js";
 import { progress, step } from "./progress.js";
-import { writeReport, type Row } from "./report.js";
+import { markdownReport, writeReport, type CpuReport, type LatencyAtLoad, type Row } from "./report.js";
 import { observeSettlements } from "./system/observer.js";
 import { fundUsers, measureLatency, measureThroughput } from "./system/order-load.js";
+import { startCpuCount } from "./system/cpu-use.js";
 import { measureRelay } from "./system/relay-throughput.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
 
@@ -45,7 +46,8 @@ for (const name of Object.values(dbNames)) {
 const urls = { orders: urlOf(dbNames.orders), payments: urlOf(dbNames.payments) };
 
 step("starting gateway, 2 × orders, 2 × payments as separate processes");
-const mesh = await startBenchMesh(stackTopology(), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments });
+// BENCH_PROFILE=<dir>: every service process writes a CPU profile there when the run ends.
+const mesh = await startBenchMesh(stackTopology(), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);
 const results: Record<string, unknown> = { machine, smoke, startedAt: new Date().toISOString() };
 try {
 	step("limit: Kafka raw produce and consume (kafkajs)");
@@ -61,15 +63,30 @@ try {
 	const observer = await observeSettlements(mesh.namespace, infra.TRANSPORTER, urls.orders);
 
 	step(`end-to-end throughput at saturation for ${seconds(30, 3) / 1000} s`);
+	const cpuAtSaturation = startCpuCount(mesh.pids());
 	const throughput = await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs: seconds(30, 3), warmupMs: seconds(5, 0.5), onTick: progress });
+	const cpu = cpuAtSaturation();
 	results.endToEnd = throughput;
+	results.cpuAtSaturation = { ...cpu, orders: throughput.placed };
 	step(`  ${throughput.ordersPerSecond.toFixed(0)} orders/s settled (${throughput.createdPerSecond.toFixed(0)}/s created, ${throughput.unsettled} unsettled)`);
 
 	const offered = Math.max(1, Math.round(throughput.ordersPerSecond / 2));
 	step(`end-to-end latency at ${offered} orders/s (half of saturation) for ${seconds(20, 2) / 1000} s`);
-	const latency = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: offered, durationMs: seconds(20, 2) });
+	const latency = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: offered, durationMs: seconds(20, 2), onTick: progress });
 	results.latency = latency;
 	step(`  p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
+
+	// Where latency bends: the same measure at lighter loads.
+	const latencyByLoad: LatencyAtLoad[] = [{ share: 0.5, offeredPerSecond: offered, p50: latency.p50, p95: latency.p95, p99: latency.p99 }];
+	for (const share of [0.1, 0.25]) {
+		const rateAt = Math.max(1, Math.round(throughput.ordersPerSecond * share));
+		step(`end-to-end latency at ${rateAt} orders/s (${share * 100}% of saturation) for ${seconds(10, 1) / 1000} s`);
+		const at = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: rateAt, durationMs: seconds(10, 1), onTick: progress });
+		latencyByLoad.push({ share, offeredPerSecond: rateAt, p50: at.p50, p95: at.p95, p99: at.p99 });
+		step(`  p50 ${at.p50.toFixed(1)} ms, p95 ${at.p95.toFixed(1)} ms, p99 ${at.p99.toFixed(1)} ms`);
+	}
+	latencyByLoad.sort((a, b) => a.share - b.share);
+	results.latencyByLoad = latencyByLoad;
 	await observer.stop();
 
 	step("gateway: GET /api/orders/:id through moleculer-web and NATS, then a bare HTTP server");
@@ -108,9 +125,10 @@ try {
 		{ measure: "Kafka raw consume", value: kafka.consumePerSecond, unit: "msg/s", limitName: "", limit: null, ratio: null, target: "", met: null },
 	];
 	results.rows = rows;
-	const files = writeReport(outDir, results, rows, machine);
+	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad };
+	const files = writeReport(outDir, results, rows, machine, extras);
 	step(`wrote ${files.join(", ")}`);
-	process.stdout.write(`\n${(await import("./report.js")).markdownTable(rows, machine)}\n`);
+	process.stdout.write(`\n${markdownReport(rows, machine, extras)}\n`);
 	if (!audit.ok || throughput.unsettled > 0 || latency.unsettled > 0) process.exitCode = 1;
 } finally {
 	await mesh.stop();

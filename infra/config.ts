@@ -39,7 +39,11 @@ export interface GozonConfig {
 		maxAttempts: number;
 		leaseMs: number;
 	};
-	inbox: { retentionMs: number };
+	inbox: {
+		retentionMs: number;
+		/** Most consumed events applied in one transaction. */
+		batchSize: number;
+	};
 	optimisticLock: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
 	requestTimeoutMs: number;
 	rateLimit: { windowMs: number; limit: number };
@@ -66,7 +70,7 @@ export function loadConfig(): GozonConfig {
 			maxAttempts: int("OUTBOX_MAX_ATTEMPTS", 10),
 			leaseMs: int("OUTBOX_LEASE_MS", 30_000),
 		},
-		inbox: { retentionMs: int("INBOX_RETENTION_MS", 30 * day) },
+		inbox: { retentionMs: int("INBOX_RETENTION_MS", 30 * day), batchSize: Math.max(1, int("INBOX_BATCH_SIZE", 250)) },
 		optimisticLock: {
 			maxRetries: int("OPTIMISTIC_LOCK_RETRIES", 25),
 			baseDelayMs: int("OPTIMISTIC_LOCK_BASE_DELAY_MS", 2),

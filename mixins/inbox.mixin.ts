@@ -1,11 +1,16 @@
 /**
- * Transactional inbox. The service names a handler method per event type; for every message of
- * its topic this mixin:
- *   1. parses and schema-checks it — anything else goes to `<topic>.dlq` with the reason, and
- *      consumption goes on;
- *   2. in ONE transaction records the envelope id and runs the handler — a duplicate id skips the
- *      handler; a lost race (optimistic lock, unique key) reruns the transaction with jitter;
- *   3. only then lets the event log commit the offset, and runs the handler's after-commit step.
+ * Transactional inbox. The service names one handler method for the event types it accepts; for
+ * every batch of consecutive messages of its topic (one slice of a partition) this mixin:
+ *   1. parses and schema-checks each message — anything else goes to `<topic>.dlq` with the
+ *      reason, and consumption goes on;
+ *   2. in ONE transaction records the envelope ids and hands the handler the events not seen
+ *      before, in order — duplicates (redeliveries, or the same id twice in the batch) are
+ *      skipped; a lost race (optimistic lock, unique key) reruns the transaction with jitter;
+ *   3. only then lets the event log commit the offsets, and runs the handler's after-commit step.
+ * One transaction per batch rather than per event: under load the commits, not the work, are
+ * what a database runs out of. A batch that fails for another reason is applied one event at a
+ * time, so the events ahead of a bad one still get through; it and those behind it wait and are
+ * retried, in partition order, as without batching.
  * Old inbox rows are purged after the retention period; the handlers' own keys (one payment per
  * order, a final order status never changes) keep even a very late duplicate harmless.
  */
@@ -13,26 +18,40 @@ import type { ServiceSchema } from "moleculer";
 import type { CloudEvent } from "../domain/events/envelope.js";
 import type { EventType } from "../domain/events/event-types.js";
 import { parseEvent } from "../domain/events/validate-event.js";
+import { uuidKey } from "../domain/uuid-key.js";
 import { config } from "../infra/config.js";
 import type { IncomingMessage, Subscription } from "../infra/eventlog/event-log.js";
 import { acquireEventLog, describeEventLog, releaseEventLog } from "../infra/eventlog/shared-event-log.js";
-import { carryTraceToOutbox, consumeTraced } from "../infra/observability/consume-trace.js";
+import { openConsumeTrace, type ConsumeTrace } from "../infra/observability/consume-trace.js";
 import { METRIC, countMetric } from "../infra/observability/metrics.js";
-import { annotateTrace } from "../infra/observability/trace-context.js";
+import { runInTraceScope, type TraceScope } from "../infra/observability/trace-context.js";
 import { deadLetterOf } from "./inbox/dead-letter.js";
-import { recordDelivery } from "./inbox/record-delivery.js";
+import { recordDeliveries } from "./inbox/record-deliveries.js";
 import { retryOnConflict } from "./optimistic-lock/retry-on-conflict.js";
 import type { SqlEntityManager } from "./orm.mixin.js";
 
 /** What a handler may ask to run once its transaction has committed (e.g. a live push). */
 export type AfterCommit = (() => unknown) | void;
-export type InboxHandler = (em: SqlEntityManager, event: CloudEvent) => Promise<AfterCommit>;
+
+/** An event the inbox has not seen before, as its handler receives it. */
+export interface Delivery {
+	event: CloudEvent;
+	/** The event's trace, with its order id: log lines about it belong there. */
+	trace: TraceScope;
+	/** Headers for the outbox rows of the events it causes: they join its trace. */
+	causedHeaders: Record<string, string>;
+}
+
+/** Applies new events, in order, inside the inbox's transaction. */
+export type InboxHandler = (em: SqlEntityManager, deliveries: Delivery[]) => Promise<AfterCommit>;
 
 export interface InboxOptions {
 	topic: string;
 	groupId: string;
-	/** Event type → name of the service method that applies it. */
-	handlers: Partial<Record<EventType, string>>;
+	/** The event types the handler applies; any other type is dead-lettered. */
+	accepts: EventType[];
+	/** Name of the service method (an InboxHandler) that applies them. */
+	handler: string;
 }
 
 export interface InboxStats {
@@ -40,13 +59,28 @@ export interface InboxStats {
 	duplicates: number;
 	deadLettered: number;
 	conflictRetries: number;
+	/** Transactions the applied events took (applied / batches = mean batch size). */
+	batches: number;
+}
+
+interface Received {
+	message: IncomingMessage;
+	event: CloudEvent;
+	trace: ConsumeTrace;
+}
+
+/** What one committed inbox transaction did. */
+interface BatchOutcome {
+	applied: Received[];
+	duplicates: Received[];
+	afterCommit: AfterCommit;
 }
 
 export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
-	const acceptedTypes = Object.keys(opts.handlers);
+	const acceptedTypes: string[] = opts.accepts;
 	return {
 		created() {
-			this.inboxStats = { applied: 0, duplicates: 0, deadLettered: 0, conflictRetries: 0 } satisfies InboxStats;
+			this.inboxStats = { applied: 0, duplicates: 0, deadLettered: 0, conflictRetries: 0, batches: 0 } satisfies InboxStats;
 		},
 		async started() {
 			await this.openDatabase();
@@ -54,7 +88,7 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 			this.inboxSubscription = (await this.inboxEventLog.consume({
 				groupId: opts.groupId,
 				topic: opts.topic,
-				handle: (message: IncomingMessage) => consumeTraced(this, message, () => this.handleInboxMessage(message)),
+				handleBatch: (messages: IncomingMessage[]) => this.handleInboxBatch(messages),
 			})) as Subscription;
 			this.logger.info(`inbox: consuming ${opts.topic} from ${describeEventLog()} as ${opts.groupId}`);
 			this.inboxPurgeTimer = setInterval(() => {
@@ -66,7 +100,7 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 			await this.stopInbox();
 		},
 		methods: {
-			/** Stops consuming; the offset of a message in flight is not committed, so it comes again. */
+			/** Stops consuming; the offsets of messages in flight are not committed, so they come again. */
 			async stopInbox(): Promise<void> {
 				clearInterval(this.inboxPurgeTimer);
 				const subscription = this.inboxSubscription;
@@ -76,23 +110,80 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 				this.logger.info("inbox: stopped");
 				if (subscription) await releaseEventLog();
 			},
-			async handleInboxMessage(message: IncomingMessage): Promise<void> {
-				const parsed = parseEvent(message.value, acceptedTypes);
-				if (!parsed.ok) {
-					await this.inboxEventLog.publish([deadLetterOf(message, parsed.reason, opts.groupId)]);
-					this.inboxStats.deadLettered++;
-					countMetric(this.broker, METRIC.dlqMessages, { service: this.name, topic: message.topic });
-					this.logger.warn(`dead-lettered ${message.topic}[${message.partition}]@${message.offset}: ${parsed.reason}`);
-					return;
+
+			async handleInboxBatch(messages: IncomingMessage[]): Promise<void> {
+				const received: Received[] = [];
+				const poison: { message: IncomingMessage; reason: string }[] = [];
+				for (const message of messages) {
+					const parsed = parseEvent(message.value, acceptedTypes);
+					if (!parsed.ok) poison.push({ message, reason: parsed.reason });
+					else {
+						const trace = openConsumeTrace(this, message);
+						trace.scope.orderId = (parsed.event.data as { orderId?: string }).orderId;
+						received.push({ message, event: parsed.event, trace });
+					}
 				}
-				const event = parsed.event;
-				annotateTrace({ orderId: (event.data as { orderId?: string }).orderId });
-				const handler = this[opts.handlers[event.type as EventType]!] as InboxHandler;
-				const outcome = await retryOnConflict<{ duplicate: true } | { duplicate: false; afterCommit: AfterCommit }>(
+				try {
+					await this.applyInboxBatch(received, (outcome: BatchOutcome) => this.afterInboxCommit(outcome));
+				} catch (err) {
+					received.forEach(r => r.trace.finish(err as Error));
+					throw err;
+				}
+				received.forEach(r => r.trace.finish());
+				// After the commit, so a retried batch does not dead-letter the same message twice
+				// unless publishing the dead letters itself failed.
+				if (poison.length > 0) await this.deadLetter(poison);
+			},
+
+			/**
+			 * Applies the batch in one transaction; when that fails, one event at a time, stopping at
+			 * the first that fails. `committed` runs after each transaction that committed.
+			 */
+			async applyInboxBatch(received: Received[], committed: (outcome: BatchOutcome) => void): Promise<void> {
+				if (received.length === 0) return;
+				try {
+					committed(await this.applyInOneTransaction(received));
+				} catch (err) {
+					if (received.length === 1) throw err;
+					this.logger.warn(`applying ${received.length} events together failed (${(err as Error).message}); applying them one by one`);
+					for (const one of received) committed(await this.applyInOneTransaction([one]));
+				}
+			},
+
+			/** Counts, logs and runs the handler's after-commit step for one committed transaction. */
+			afterInboxCommit(outcome: BatchOutcome): void {
+				this.inboxStats.batches++;
+				for (const { message, event, trace } of outcome.duplicates) {
+					this.inboxStats.duplicates++;
+					countMetric(this.broker, METRIC.inboxDuplicates, { service: this.name, topic: message.topic });
+					runInTraceScope(trace.scope, () => this.logger.debug(`duplicate ${event.type} ${event.id} skipped`));
+				}
+				for (const { message, event, trace } of outcome.applied) {
+					this.inboxStats.applied++;
+					countMetric(this.broker, METRIC.inboxApplied, { service: this.name, topic: message.topic });
+					runInTraceScope(trace.scope, () =>
+						this.logger.debug(`applied ${event.type} ${event.id} from ${message.topic}[${message.partition}]@${message.offset}`),
+					);
+				}
+				if (outcome.afterCommit) outcome.afterCommit();
+			},
+
+			async applyInOneTransaction(received: Received[]): Promise<BatchOutcome> {
+				const handler = this[opts.handler] as InboxHandler;
+				return retryOnConflict(
 					() =>
 						this.transactional(async (em: SqlEntityManager) => {
-							if (!(await recordDelivery(em, event, message.topic))) return { duplicate: true as const };
-							return { duplicate: false as const, afterCommit: await carryTraceToOutbox(this, em, () => handler.call(this, em, event)) };
+							const fresh = await recordDeliveries(em, received.map(r => r.event), opts.topic);
+							const applied: Received[] = [];
+							const duplicates: Received[] = [];
+							for (const r of received) {
+								// delete(): the same id twice in one batch is applied once.
+								if (fresh.delete(uuidKey(r.event.id))) applied.push(r);
+								else duplicates.push(r);
+							}
+							const deliveries = applied.map(({ event, trace }) => ({ event, trace: trace.scope, causedHeaders: trace.causedHeaders }));
+							const afterCommit = deliveries.length > 0 ? await handler.call(this, em, deliveries) : undefined;
+							return { applied, duplicates, afterCommit };
 						}),
 					config.optimisticLock,
 					{
@@ -102,16 +193,15 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 						},
 					},
 				);
-				if (outcome.duplicate) {
-					this.inboxStats.duplicates++;
-					countMetric(this.broker, METRIC.inboxDuplicates, { service: this.name, topic: message.topic });
-					this.logger.debug(`duplicate ${event.type} ${event.id} skipped`);
-					return;
+			},
+
+			async deadLetter(poison: { message: IncomingMessage; reason: string }[]): Promise<void> {
+				await this.inboxEventLog.publish(poison.map(p => deadLetterOf(p.message, p.reason, opts.groupId)));
+				for (const { message, reason } of poison) {
+					this.inboxStats.deadLettered++;
+					countMetric(this.broker, METRIC.dlqMessages, { service: this.name, topic: message.topic });
+					this.logger.warn(`dead-lettered ${message.topic}[${message.partition}]@${message.offset}: ${reason}`);
 				}
-				this.inboxStats.applied++;
-				countMetric(this.broker, METRIC.inboxApplied, { service: this.name, topic: message.topic });
-				this.logger.debug(`applied ${event.type} ${event.id} from ${message.topic}[${message.partition}]@${message.offset}`);
-				if (outcome.afterCommit) outcome.afterCommit();
 			},
 
 			/** Deletes inbox rows past their retention; a late duplicate still meets the handlers' own keys. */

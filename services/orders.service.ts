@@ -3,12 +3,11 @@
  *
  * - create: the order row and its OrderCreated event commit in ONE transaction (outbox); the
  *   relay then carries the event to Kafka and payment runs asynchronously.
- * - applyPaymentResult: PaymentSucceeded/PaymentFailed arrive through the inbox and settle the
- *   order once; the change is broadcast on the mesh for live pushes.
+ * - applyPaymentResults: PaymentSucceeded/PaymentFailed arrive through the inbox, a batch at a
+ *   time, and settle each order once; each change is broadcast on the mesh for live pushes.
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import type { CloudEvent } from "../domain/events/envelope.js";
 import { createEnvelope } from "../domain/events/envelope.js";
 import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentResultData } from "../domain/events/event-types.js";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../domain/events/topics.js";
@@ -16,14 +15,15 @@ import { amountRule } from "../domain/money.js";
 import { descriptionRule } from "../domain/orders/description.js";
 import { Order, OrderSchema, toOrderView, type OrderView } from "../domain/orders/order.entity.js";
 import { settle } from "../domain/orders/order-status.js";
+import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule, uuidRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
 import { notFound } from "../infra/errors.js";
 import { recordSettlement } from "../infra/observability/metrics.js";
-import { traceHeadersOf } from "../infra/observability/trace-context.js";
-import { Migration20261121000000_initial } from "../migrations/orders/Migration20261121000000_initial.js";
+import { runInTraceScope, traceHeadersOf } from "../infra/observability/trace-context.js";
+import { ordersMigrations } from "../migrations/orders/index.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
-import { inboxMixin, type AfterCommit } from "../mixins/inbox.mixin.js";
+import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
 import { enqueueEvent } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
@@ -49,13 +49,14 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			service: "orders",
 			url: config.ordersDbUrl,
 			entities: [OrderSchema],
-			migrations: [Migration20261121000000_initial],
+			migrations: ordersMigrations,
 		}),
 		outboxMixin(),
 		inboxMixin({
 			topic: PAYMENTS_TOPIC,
 			groupId: "gozon-orders",
-			handlers: { [PAYMENT_SUCCEEDED]: "applyPaymentResult", [PAYMENT_FAILED]: "applyPaymentResult" },
+			accepts: [PAYMENT_SUCCEEDED, PAYMENT_FAILED],
+			handler: "applyPaymentResults",
 		}),
 		operationsMixin(),
 	],
@@ -127,26 +128,36 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 	},
 
 	methods: {
-		/** Settles an order on its payment outcome, exactly once (the inbox guards redelivery). */
-		async applyPaymentResult(this: OrdersThis, em: SqlEntityManager, event: CloudEvent): Promise<AfterCommit> {
-			const data = event.data as PaymentResultData;
-			const order = await em.findOne(Order, { id: data.orderId });
-			if (!order || order.userId !== data.userId) {
-				this.logger.warn(`payment result for unknown order ${data.orderId} (user ${data.userId}) ignored`);
-				return;
+		/**
+		 * Settles orders on their payment outcomes, each once (the inbox guards redelivery, and a
+		 * final status never changes), in one transaction; each change is broadcast on the mesh.
+		 */
+		async applyPaymentResults(this: OrdersThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
+			const results = deliveries.map(delivery => ({ delivery, data: delivery.event.data as PaymentResultData }));
+			const orders = new Map((await em.find(Order, { id: { $in: results.map(r => r.data.orderId) } })).map(o => [uuidKey(o.id), o]));
+			const settled: Order[] = [];
+			for (const { delivery, data } of results) {
+				const order = orders.get(uuidKey(data.orderId));
+				if (!order || uuidKey(order.userId) !== uuidKey(data.userId)) {
+					runInTraceScope(delivery.trace, () => this.logger.warn(`payment result for unknown order ${data.orderId} (user ${data.userId}) ignored`));
+					continue;
+				}
+				const next = settle(
+					order.status,
+					delivery.event.type === PAYMENT_SUCCEEDED ? { succeeded: true } : { succeeded: false, reason: data.reason! },
+				);
+				if (!next) continue;
+				order.status = next.status;
+				order.reason = next.reason;
+				settled.push(order);
 			}
-			const next = settle(
-				order.status,
-				event.type === PAYMENT_SUCCEEDED ? { succeeded: true } : { succeeded: false, reason: data.reason! },
-			);
-			if (!next) return;
-			order.status = next.status;
-			order.reason = next.reason;
 			await em.flush();
-			const view = toOrderView(order);
+			const views = settled.map(toOrderView);
 			return () => {
-				recordSettlement(this.broker, view);
-				return this.broker.broadcast(ORDER_UPDATED_EVENT, view);
+				for (const view of views) {
+					recordSettlement(this.broker, view);
+					void this.broker.broadcast(ORDER_UPDATED_EVENT, view);
+				}
 			};
 		},
 	},

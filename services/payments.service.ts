@@ -1,14 +1,14 @@
 /**
  * payments: one account per user, top-ups, balance and ledger, and the payment of orders.
  *
- * - payForOrder: OrderCreated arrives through the inbox; in ONE transaction the inbox row, the
- *   decision, the debit and the PaymentSucceeded/PaymentFailed outbox row commit together.
+ * - payForOrders: OrderCreated events arrive through the inbox, a batch at a time; in ONE
+ *   transaction the inbox rows, the decisions, the debits and the PaymentSucceeded/PaymentFailed
+ *   outbox rows commit together.
  * - Balances change only under optimistic locking (the account's version column), retried with
  *   jitter when a concurrent writer wins.
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import type { CloudEvent } from "../domain/events/envelope.js";
 import { createEnvelope } from "../domain/events/envelope.js";
 import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type OrderCreatedData } from "../domain/events/event-types.js";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC } from "../domain/events/topics.js";
@@ -17,17 +17,19 @@ import { Account, AccountSchema } from "../domain/payments/account.entity.js";
 import { decidePayment } from "../domain/payments/decide-payment.js";
 import { LedgerEntry, LedgerEntrySchema, toLedgerView } from "../domain/payments/ledger-entry.entity.js";
 import { Payment, PaymentSchema } from "../domain/payments/payment.entity.js";
+import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
+import { runInTraceScope } from "../infra/observability/trace-context.js";
 import { conflict, notFound, unprocessable } from "../infra/errors.js";
-import { Migration20261121000000_initial } from "../migrations/payments/Migration20261121000000_initial.js";
+import { paymentsMigrations } from "../migrations/payments/index.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
-import { inboxMixin, type AfterCommit } from "../mixins/inbox.mixin.js";
+import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
 import { operationsMixin } from "../mixins/operations.mixin.js";
 import { optimisticLockMixin, type OptimisticLockMethods } from "../mixins/optimistic-lock.mixin.js";
 import { isConflict } from "../mixins/optimistic-lock/retry-on-conflict.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
-import { enqueueEvent } from "../mixins/outbox/enqueue-event.js";
+import { enqueueEvents, type OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 
 type PaymentsThis = Service & OrmMethods & OutboxMethods & OptimisticLockMethods;
@@ -49,11 +51,11 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			service: "payments",
 			url: config.paymentsDbUrl,
 			entities: [AccountSchema, LedgerEntrySchema, PaymentSchema],
-			migrations: [Migration20261121000000_initial],
+			migrations: paymentsMigrations,
 		}),
 		optimisticLockMixin(),
 		outboxMixin(),
-		inboxMixin({ topic: ORDERS_TOPIC, groupId: "gozon-payments", handlers: { [ORDER_CREATED]: "payForOrder" } }),
+		inboxMixin({ topic: ORDERS_TOPIC, groupId: "gozon-payments", accepts: [ORDER_CREATED], handler: "payForOrders" }),
 		operationsMixin(),
 	],
 
@@ -134,40 +136,55 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 
 	methods: {
 		/**
-		 * Pays for an order, once. The Payment row keyed by order id makes a second OrderCreated for
-		 * the same order (under a new envelope id) a no-op; the unique DEBIT-per-order index is the
-		 * last guard; the account's version makes a concurrent top-up retry instead of being lost.
+		 * Pays for a batch of orders, each once, in one transaction. The Payment row keyed by order
+		 * id makes a second OrderCreated for the same order (under a new envelope id) a no-op; the
+		 * unique DEBIT-per-order index is the last guard; the account's version makes a concurrent
+		 * top-up retry instead of being lost. Accounts and earlier payments are read once for the
+		 * whole batch; one user's orders are decided in arrival order against the running balance.
 		 */
-		async payForOrder(this: PaymentsThis, em: SqlEntityManager, event: CloudEvent): Promise<AfterCommit> {
-			const { orderId, userId, amount } = event.data as OrderCreatedData;
-			if (await em.findOne(Payment, { orderId })) {
-				this.logger.debug(`order ${orderId} was already decided; OrderCreated ${event.id} ignored`);
-				return;
+		async payForOrders(this: PaymentsThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
+			const orders = deliveries.map(delivery => ({ delivery, data: delivery.event.data as OrderCreatedData }));
+			const decided = new Set(
+				(await em.find(Payment, { orderId: { $in: orders.map(o => o.data.orderId) } }, { fields: ["orderId"] })).map(p => uuidKey(p.orderId)),
+			);
+			const accounts = new Map(
+				(await em.find(Account, { userId: { $in: [...new Set(orders.map(o => o.data.userId))] } })).map(a => [uuidKey(a.userId), a]),
+			);
+			const events: OutboxEntry[] = [];
+			for (const { delivery, data } of orders) {
+				const { orderId, userId, amount } = data;
+				if (decided.has(uuidKey(orderId))) {
+					runInTraceScope(delivery.trace, () => this.logger.debug(`order ${orderId} was already decided; OrderCreated ${delivery.event.id} ignored`));
+					continue;
+				}
+				decided.add(uuidKey(orderId));
+				const account = accounts.get(uuidKey(userId)) ?? null;
+				const decision = decidePayment(account, amount);
+				if (decision.outcome === "SUCCEEDED") {
+					account!.balance = decision.balanceAfter;
+					em.create(LedgerEntry, { id: randomUUID(), userId, type: "DEBIT", amount, orderId });
+					em.create(Payment, { orderId, userId, amount, outcome: "SUCCEEDED", reason: null });
+				} else {
+					em.create(Payment, { orderId, userId, amount, outcome: "FAILED", reason: decision.reason });
+				}
+				events.push({
+					topic: PAYMENTS_TOPIC,
+					key: userId,
+					headers: delivery.causedHeaders,
+					event:
+						decision.outcome === "SUCCEEDED"
+							? createEnvelope({ source: "gozon/payments", type: PAYMENT_SUCCEEDED, subject: orderId, data: { orderId, userId, amount } })
+							: createEnvelope({
+									source: "gozon/payments",
+									type: PAYMENT_FAILED,
+									subject: orderId,
+									data: { orderId, userId, amount, reason: decision.reason },
+								}),
+				});
 			}
-			const account = await em.findOne(Account, { userId });
-			const decision = decidePayment(account, amount);
-			if (decision.outcome === "SUCCEEDED") {
-				account!.balance = decision.balanceAfter;
-				em.create(LedgerEntry, { id: randomUUID(), userId, type: "DEBIT", amount, orderId });
-				em.create(Payment, { orderId, userId, amount, outcome: "SUCCEEDED", reason: null });
-			} else {
-				em.create(Payment, { orderId, userId, amount, outcome: "FAILED", reason: decision.reason });
-			}
-			await enqueueEvent(em, {
-				topic: PAYMENTS_TOPIC,
-				key: userId,
-				event:
-					decision.outcome === "SUCCEEDED"
-						? createEnvelope({ source: "gozon/payments", type: PAYMENT_SUCCEEDED, subject: orderId, data: { orderId, userId, amount } })
-						: createEnvelope({
-								source: "gozon/payments",
-								type: PAYMENT_FAILED,
-								subject: orderId,
-								data: { orderId, userId, amount, reason: decision.reason },
-							}),
-			});
 			await em.flush();
-			return () => this.relay.wake();
+			await enqueueEvents(em, events);
+			return events.length > 0 ? () => this.relay.wake() : undefined;
 		},
 	},
 };

@@ -33,12 +33,14 @@ function orderPlacer(gateway: string, users: string[], sockets: number) {
 	return { place, sentAt };
 }
 
-async function drain(observer: Observer, ids: Iterable<string>, timeoutMs: number): Promise<number> {
+/** Waits for every order to settle; returns how many did not within `timeoutMs`. */
+async function drain(observer: Observer, ids: Iterable<string>, timeoutMs: number, onTick?: (text: string) => void): Promise<number> {
 	const wanted = [...ids];
 	const deadline = performance.now() + timeoutMs;
 	for (let round = 0; performance.now() < deadline; round++) {
 		const missing = wanted.filter(id => !observer.settledAt.has(id));
 		if (missing.length === 0) return 0;
+		onTick?.(`waiting for the last orders: ${wanted.length - missing.length}/${wanted.length} settled`);
 		if (round % 10 === 9) await observer.reconcile(missing);
 		await new Promise(resolve => setTimeout(resolve, 200));
 	}
@@ -55,7 +57,7 @@ export async function measureThroughput(opts: { gateway: string; users: string[]
 	});
 	const windowStart = t0 + opts.warmupMs;
 	const windowEnd = t0 + load.durationMs;
-	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000);
+	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000, opts.onTick);
 	const settledInWindow = [...placer.sentAt.keys()].filter(id => {
 		const at = opts.observer.settledAt.get(id);
 		return at !== undefined && at >= windowStart && at <= windowEnd;
@@ -70,10 +72,11 @@ export async function measureThroughput(opts: { gateway: string; users: string[]
 }
 
 /** Fixed offered rate: create → final latency of each order, as the client sees it. */
-export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number }) {
+export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number; onTick?: (text: string) => void }) {
 	const placer = orderPlacer(opts.gateway, opts.users, 256);
-	const load = await openLoop(opts.ratePerSecond, opts.durationMs, placer.place);
-	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000);
+	const ticker = setInterval(() => opts.onTick?.(`half load: ${placer.sentAt.size} placed, ${[...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length} settled`), 500);
+	const load = await openLoop(opts.ratePerSecond, opts.durationMs, placer.place).finally(() => clearInterval(ticker));
+	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000, opts.onTick);
 	const latencies = [...placer.sentAt]
 		.map(([id, sent]) => (opts.observer.settledAt.get(id) ?? Number.NaN) - sent)
 		.filter(Number.isFinite)

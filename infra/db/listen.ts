@@ -1,7 +1,8 @@
 /**
- * PostgreSQL LISTEN for the outbox relay: a commit that adds outbox rows sends NOTIFY, and every
- * relay of that database wakes at once instead of waiting for its next poll. A lost
- * notification costs only latency: the relay still polls slowly.
+ * PostgreSQL LISTEN for the outbox relay: whoever adds outbox rows from outside a service (an
+ * operator's repair, a bulk import, the benchmark) sends NOTIFY on the channel, and every relay
+ * of that database wakes at once instead of waiting for its next poll. A lost notification costs
+ * only latency: the relay still polls slowly.
  */
 import pg from "pg";
 import type { Database } from "./open-database.js";

@@ -23,10 +23,11 @@ export interface ConsumeOptions {
 	groupId: string;
 	topic: string;
 	/**
-	 * Called once per message, in partition order. The log moves past a message (and commits
-	 * its offset) only after this resolves; when it throws, the same message is retried.
+	 * Called with one or more consecutive messages of one partition, in partition order, so a
+	 * consumer can apply them in one database transaction. The log moves past them (and commits
+	 * their offsets) only after this resolves; when it throws, the same messages come again.
 	 */
-	handle(message: IncomingMessage): Promise<void>;
+	handleBatch(messages: IncomingMessage[]): Promise<void>;
 }
 
 export interface Subscription {

@@ -37,6 +37,9 @@ export class InProcessEventLog implements EventLog {
 	}
 
 	async publish(messages: OutgoingMessage[]): Promise<void> {
+		// One batch per topic, in publish order: a consumer applies it in one transaction, as it
+		// does a slice of a Kafka partition.
+		const byTopic = new Map<string, IncomingMessage[]>();
 		for (const message of messages) {
 			const offset = this.offsets.get(message.topic) ?? 0;
 			this.offsets.set(message.topic, offset + 1);
@@ -48,18 +51,21 @@ export class InProcessEventLog implements EventLog {
 				value: Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value, "utf8"),
 				headers: { ...(message.headers ?? {}) },
 			};
-			const groups = [...(this.groups.get(message.topic)?.values() ?? [])];
+			byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), incoming]);
+		}
+		for (const [topic, batch] of byTopic) {
+			const groups = [...(this.groups.get(topic)?.values() ?? [])];
 			if (groups.length === 0) {
-				if (!message.topic.endsWith(UNCONSUMED_TOPIC_SUFFIX)) throw new NoConsumerYetError(message.topic);
-				this.retained.set(message.topic, [...(this.retained.get(message.topic) ?? []), incoming]);
+				if (!topic.endsWith(UNCONSUMED_TOPIC_SUFFIX)) throw new NoConsumerYetError(topic);
+				this.retained.set(topic, [...(this.retained.get(topic) ?? []), ...batch]);
 				continue;
 			}
-			await Promise.all(groups.map(group => this.deliver(group, incoming)));
+			await Promise.all(groups.map(group => this.deliver(group, batch)));
 		}
 	}
 
-	private deliver(group: Group, message: IncomingMessage): Promise<void> {
-		const run = group.tail.then(() => group.options.handle(message));
+	private deliver(group: Group, batch: IncomingMessage[]): Promise<void> {
+		const run = group.tail.then(() => group.options.handleBatch(batch));
 		group.tail = run.catch(() => undefined);
 		return run;
 	}

@@ -26,6 +26,8 @@ export interface KafkaEventLogOptions {
 	 * running stack, say) can share one Kafka cluster without consuming each other's events.
 	 */
 	topicPrefix?: string;
+	/** Most messages handed to a consumer at once (one database transaction each). */
+	maxBatch?: number;
 }
 
 /** Broker errors about one message (as opposed to the broker being unreachable). */
@@ -137,7 +139,15 @@ export class KafkaEventLog implements EventLog {
 	}
 
 	async consume(options: ConsumeOptions): Promise<Subscription> {
-		const subscription = new KafkaSubscription(this.kafka, options, this.prefix, () => this.ensureTopics(), this.opts.partitions, this.opts.logger);
+		const subscription = new KafkaSubscription(
+			this.kafka,
+			options,
+			this.prefix,
+			() => this.ensureTopics(),
+			this.opts.partitions,
+			this.opts.maxBatch ?? 250,
+			this.opts.logger,
+		);
 		this.subscriptions.add(subscription);
 		subscription.start();
 		return {
@@ -216,8 +226,13 @@ export class KafkaEventLog implements EventLog {
 	}
 }
 
+const OFFSET_COMMIT_INTERVAL_MS = 1000;
+
 class KafkaSubscription {
 	private consumer: Consumer | undefined;
+	/** Per partition, the offset after the last handled message, not yet committed. */
+	private readonly handled = new Map<string, { topic: string; partition: number; offset: string }>();
+	private lastCommit = 0;
 	private stopped = false;
 	private running: Promise<void> | undefined;
 
@@ -227,6 +242,7 @@ class KafkaSubscription {
 		private readonly prefix: string,
 		private readonly ensureTopics: () => Promise<void>,
 		private readonly concurrency: number,
+		private readonly maxBatch: number,
 		private readonly logger: Logger,
 	) {}
 
@@ -236,7 +252,10 @@ class KafkaSubscription {
 
 	async stop(): Promise<void> {
 		this.stopped = true;
-		await this.consumer?.disconnect().catch(() => undefined);
+		const consumer = this.consumer;
+		// Whatever was handled is committed before leaving, so the next owner starts after it.
+		if (consumer) await this.commitHandled(consumer);
+		await consumer?.disconnect().catch(() => undefined);
 		await this.running;
 	}
 
@@ -255,6 +274,8 @@ class KafkaSubscription {
 			});
 			this.consumer = consumer;
 			try {
+				// After a rebalance the partitions may be someone else's: their pending offsets go.
+				consumer.on(consumer.events.GROUP_JOIN, () => this.handled.clear());
 				consumer.on(consumer.events.CRASH, ({ payload }) => {
 					if (!payload.restart && !this.stopped) {
 						this.logger.warn(`consumer ${this.options.groupId} crashed for good, rejoining: ${payload.error.message}`);
@@ -281,48 +302,64 @@ class KafkaSubscription {
 		}
 	}
 
+	/**
+	 * Hands the fetched messages to the consumer in slices of at most `maxBatch`, in order; after
+	 * each slice is handled (its database transaction committed) the offset moves past it. The
+	 * offset is committed to Kafka at most once a second (and when this member stops): a member
+	 * that dies in between leaves at most a second of messages to be delivered again, which the
+	 * inbox recognises, and a busy consumer does not pay a broker round trip per slice.
+	 */
 	private async eachBatch(consumer: Consumer, { batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-		let uncommitted: string | undefined;
-		const commit = async (): Promise<void> => {
-			if (uncommitted === undefined) return;
-			const offset = (BigInt(uncommitted) + 1n).toString();
-			uncommitted = undefined;
-			await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset }]);
-		};
-		for (const message of batch.messages) {
+		const logicalTopic = batch.topic.slice(this.prefix.length);
+		for (let from = 0; from < batch.messages.length; from += this.maxBatch) {
 			if (!isRunning() || isStale() || this.stopped) break;
-			const incoming: IncomingMessage = {
-				// Handlers and dead letters speak of the logical topic; the prefix stays at this edge.
-				topic: batch.topic.slice(this.prefix.length),
-				partition: batch.partition,
-				offset: message.offset,
-				key: message.key ? message.key.toString("utf8") : null,
-				value: message.value,
-				headers: Object.fromEntries(
-					Object.entries(message.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? "")]),
-				),
-			};
-			await this.handleUntilDone(incoming, heartbeat, isRunning);
-			// The offset moves only after the handler's database transaction has committed.
-			resolveOffset(message.offset);
-			uncommitted = message.offset;
-			if (Number(message.offset) % 50 === 0) await commit();
+			const slice = batch.messages.slice(from, from + this.maxBatch).map(
+				(message): IncomingMessage => ({
+					// Handlers and dead letters speak of the logical topic; the prefix stays at this edge.
+					topic: logicalTopic,
+					partition: batch.partition,
+					offset: message.offset,
+					key: message.key ? message.key.toString("utf8") : null,
+					value: message.value,
+					headers: Object.fromEntries(
+						Object.entries(message.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? String(v[0]) : String(v ?? "")]),
+					),
+				}),
+			);
+			await this.handleUntilDone(slice, heartbeat, isRunning);
+			const last = slice[slice.length - 1].offset;
+			resolveOffset(last);
+			this.handled.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() });
 			await heartbeat();
 		}
-		await commit();
+		if (Date.now() - this.lastCommit >= OFFSET_COMMIT_INTERVAL_MS || !isRunning() || isStale() || this.stopped) await this.commitHandled(consumer);
 	}
 
-	/** A handler failure (database down, say) is retried on the same message: nothing is skipped. */
-	private async handleUntilDone(message: IncomingMessage, heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+	/**
+	 * Commits the offsets past every handled message. A refused commit (the group rebalanced
+	 * meanwhile, say) is let go: those messages come again to whoever owns them, and the inbox
+	 * skips them.
+	 */
+	private async commitHandled(consumer: Consumer): Promise<void> {
+		if (this.handled.size === 0) return;
+		const offsets = [...this.handled.values()];
+		this.handled.clear();
+		this.lastCommit = Date.now();
+		await consumer.commitOffsets(offsets).catch((err: Error) => this.logger.debug(`offset commit for ${this.options.topic} refused: ${err.message}`));
+	}
+
+	/** A handler failure (database down, say) is retried on the same messages: nothing is skipped. */
+	private async handleUntilDone(messages: IncomingMessage[], heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
 		for (let failures = 0; ; ) {
 			try {
-				await this.options.handle(message);
+				await this.options.handleBatch(messages);
 				return;
 			} catch (err) {
 				failures++;
 				if (this.stopped || !isRunning()) throw err;
+				const first = messages[0];
 				this.logger.warn(
-					`handling ${message.topic}[${message.partition}]@${message.offset} failed (${(err as Error).message}); retry ${failures}`,
+					`handling ${messages.length} message(s) from ${first.topic}[${first.partition}]@${first.offset} failed (${(err as Error).message}); retry ${failures}`,
 				);
 				await sleep(backoffDelay(failures));
 				await heartbeat().catch(() => undefined);

@@ -28,6 +28,7 @@ export function acquireEventLog(logger: Logger, clientId: string): EventLog {
 						topics: [...SHOP_TOPICS, ...DLQ_TOPICS_OF(SHOP_TOPICS)],
 						partitions: config.kafkaPartitions,
 						topicPrefix: config.kafkaTopicPrefix,
+						maxBatch: config.inbox.batchSize,
 						logger,
 					})
 				: new InProcessEventLog();

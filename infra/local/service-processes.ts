@@ -26,10 +26,15 @@ export interface StartOptions {
 	env: Record<string, string | undefined>;
 	/** Called with every line the instance prints, prefixed by its name. */
 	onLine?: (name: string, line: string) => void;
+	/** Extra Node.js options, e.g. --cpu-prof for a profile of the instance. */
+	nodeOptions?: string[];
 }
 
+/** How a node starts; the Dockerfile's CMD starts it the same way (test/ops/compose.test.ts). */
+export const NODE_START_ARGS = ["--import", "tsx", "bin/gozon.ts"];
+
 export function startInstance(spec: InstanceSpec, opts: StartOptions): Instance {
-	const child = spawn(process.execPath, ["--import", "tsx", "bin/gozon.ts"], {
+	const child = spawn(process.execPath, [...(opts.nodeOptions ?? []), ...NODE_START_ARGS], {
 		cwd: PROJECT_ROOT,
 		env: { ...process.env, ...opts.env, ...spec.env, SERVICES: spec.services.join(","), NODE_ID: spec.name },
 		stdio: ["ignore", "pipe", "pipe"],

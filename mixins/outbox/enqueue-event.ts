@@ -1,12 +1,13 @@
 /**
- * Writes a domain event into the outbox inside the caller's transaction: the event exists if and
- * only if the state change it announces commits. NOTIFY is transactional too, so relays wake
- * exactly when the row becomes visible.
+ * Writes domain events into the outbox inside the caller's transaction: an event exists if and
+ * only if the state change it announces commits. The caller wakes its own relay once the
+ * transaction has committed (`this.relay.wake()`); no NOTIFY is sent from here, because a
+ * transaction that notifies takes a database-wide lock at commit, and every relay of the
+ * database would wake to compete for the same rows.
  */
 import type { EntityManager } from "@mikro-orm/core";
 import type { CloudEvent } from "../../domain/events/envelope.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
-import { OUTBOX_NOTIFY_CHANNEL } from "./outbox-table.sql.js";
 
 export interface OutboxEntry {
 	topic: string;
@@ -29,7 +30,6 @@ export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[]): 
 	const values = entries.map(() => "(?, ?, ?, ?::jsonb, ?::jsonb)").join(", ");
 	const params = entries.flatMap(e => [e.event.id, e.topic, e.key, JSON.stringify(e.event), JSON.stringify(e.headers ?? {})]);
 	await sqlEm.execute(`insert into outbox_messages (id, topic, key, payload, headers) values ${values}`, params);
-	await sqlEm.execute(`select pg_notify('${OUTBOX_NOTIFY_CHANNEL}', '')`);
 }
 
 export function enqueueEvent(em: EntityManager, entry: OutboxEntry): Promise<void> {

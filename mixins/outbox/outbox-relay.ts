@@ -6,7 +6,9 @@
  * - Publishes a claimed batch, then marks it published. A crash between the two republishes
  *   the batch once the lease runs out: delivery is at-least-once, and the inbox makes the
  *   effect exactly-once.
- * - Wakes on NOTIFY, with a slow poll as a fallback; backs off while the log is down.
+ * - Wakes when its own service commits outbox rows, on NOTIFY from anyone else, and on a slow
+ *   poll, which also picks up the rows of an instance that died before publishing them; backs
+ *   off while the log is down.
  * - A row the log refuses (too large, say) or that is not a valid event gets its attempts and
  *   last error recorded, is retried with backoff, and after `maxAttempts` is parked for an
  *   operator. It never blocks the rows behind it.
@@ -47,6 +49,13 @@ interface ClaimedRow {
 	attempts: number;
 }
 
+interface SendOutcome {
+	published: ClaimedRow[];
+	/** Rows the log refused or that are not valid events, with the reason. */
+	failures: Map<ClaimedRow, string>;
+	invalid: Map<ClaimedRow, string>;
+}
+
 export interface RelayStats {
 	published: number;
 	failedAttempts: number;
@@ -62,6 +71,8 @@ export class OutboxRelay {
 	/** Told of each batch once it is marked published (metrics hang on it). */
 	onPublished: ((rows: readonly { topic: string; payload: unknown }[]) => void) | undefined;
 	private running = false;
+	/** The mark of the last sent batch, still running. */
+	private marking: Promise<void> = Promise.resolve();
 	private loopDone: Promise<void> | undefined;
 	private wakeRequested = false;
 	private wakeUp: (() => void) | undefined;
@@ -83,6 +94,7 @@ export class OutboxRelay {
 		this.running = false;
 		this.wake();
 		await this.loopDone;
+		await this.marking;
 		await this.unlisten?.();
 	}
 
@@ -98,10 +110,8 @@ export class OutboxRelay {
 			this.wakeRequested = false;
 			let delay = this.opts.pollIntervalMs;
 			try {
-				const claimed = await this.publishBatch();
+				await this.publishBacklog();
 				outageFailures = 0;
-				// A full batch means more is waiting: go again at once.
-				if (claimed >= this.opts.batchSize) continue;
 				await this.purgeIfDue();
 			} catch (err) {
 				outageFailures++;
@@ -132,7 +142,64 @@ export class OutboxRelay {
 	}
 
 	/**
-	 * One claim → publish → mark cycle. Returns how many rows were claimed.
+	 * Publishes batch after batch until a claim comes back short of a full batch. The database
+	 * and the broker work at the same time: while one batch is on its way to the log, the next
+	 * is already being claimed and the one before is being marked. Batches still go out one
+	 * after another, in claim order. Returns how many rows were claimed.
+	 */
+	async publishBacklog(): Promise<number> {
+		let total = 0;
+		let next: Promise<ClaimedRow[]> | undefined = this.claim();
+		while (next) {
+			const rows: ClaimedRow[] = await next;
+			if (rows.length === 0) break;
+			next = rows.length >= this.opts.batchSize && this.running ? this.inBackground(this.claim()) : undefined;
+			let sent: SendOutcome;
+			try {
+				sent = await this.send(rows);
+			} catch (outage) {
+				// Hand the batch claimed ahead back now rather than when its lease runs out.
+				const ahead = await next?.catch(() => []);
+				if (ahead && ahead.length > 0) await this.settle([], new Map(), ahead, new Map()).catch(() => undefined);
+				throw outage;
+			}
+			await this.markInBackground(sent, rows);
+			total += rows.length;
+		}
+		return total;
+	}
+
+	/**
+	 * Marks a sent batch while the relay goes on, one mark at a time. The consumers already have
+	 * the events, so nobody waits for the mark; a mark that fails leaves its rows leased, and they
+	 * go out again when the lease runs out (the inboxes skip the repeat).
+	 */
+	private async markInBackground(sent: SendOutcome, claimed: ClaimedRow[]): Promise<void> {
+		await this.marking;
+		this.marking = this.settle(sent.published, sent.failures, claimed, sent.invalid).catch((err: Error) => {
+			this.stats.lastError = err.message;
+			this.opts.logger.warn(`outbox relay could not mark ${claimed.length} sent rows (${err.message}); they go out again after the lease`);
+		});
+	}
+
+	/** A promise awaited later that may fail first, without counting as an unhandled rejection. */
+	private inBackground<T>(work: Promise<T>): Promise<T> {
+		work.catch(() => undefined);
+		return work;
+	}
+
+	/** One claim → publish → mark cycle. Returns how many rows were claimed. */
+	async publishBatch(): Promise<number> {
+		const rows = await this.claim();
+		if (rows.length === 0) return 0;
+		const sent = await this.send(rows);
+		await this.settle(sent.published, sent.failures, rows, sent.invalid);
+		return rows.length;
+	}
+
+	/**
+	 * Publishes claimed rows; says which went out and which the log refused. After an outage it
+	 * marks what did go out and hands the rest back before throwing.
 	 *
 	 * The claim is a short transaction of its own that leases the rows to this relay; the
 	 * publish runs with no transaction or row lock held, so a slow broker never pins database
@@ -140,9 +207,7 @@ export class OutboxRelay {
 	 * If this relay dies after publishing, the lease runs out and another relay publishes the
 	 * rows again; the consumers' inboxes absorb the repeat.
 	 */
-	async publishBatch(): Promise<number> {
-		const rows = await this.claim();
-		if (rows.length === 0) return 0;
+	private async send(rows: ClaimedRow[]): Promise<SendOutcome> {
 
 		const invalid = new Map<ClaimedRow, string>();
 		const sendable: ClaimedRow[] = [];
@@ -176,8 +241,7 @@ export class OutboxRelay {
 			throw outage;
 		}
 		failpoint("relay.afterPublish");
-		await this.settle(published, failures, rows, invalid);
-		return rows.length;
+		return { published, failures, invalid };
 	}
 
 	private async claim(): Promise<ClaimedRow[]> {
@@ -205,26 +269,32 @@ export class OutboxRelay {
 		claimed: ClaimedRow[],
 		invalid: Map<ClaimedRow, string>,
 	): Promise<void> {
-		await this.opts.db.em.fork().transactional(async txEm => {
-			const em = txEm as SqlEm;
-			if (published.length > 0) {
-				await em.execute(
-					`update outbox_messages set published_at = clock_timestamp(), claimed_by = null, claimed_until = null
-					  where seq in (?)`,
-					[published.map(r => r.seq)],
-				);
-			}
-			// An invalid event will never become valid: it is parked at once.
-			for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
-			const done = new Set([...published, ...failures.keys()]);
-			const released = claimed.filter(r => !done.has(r));
-			if (released.length > 0) {
-				await em.execute(
-					`update outbox_messages set claimed_by = null, claimed_until = null where seq in (?) and claimed_by = ?`,
-					[released.map(r => r.seq), this.relayId],
-				);
-			}
-		});
+		if (claimed.length === 0) return;
+		const markPublished = (em: SqlEm) =>
+			em.execute(
+				`update outbox_messages set published_at = clock_timestamp(), claimed_by = null, claimed_until = null
+				  where seq in (?)`,
+				[published.map(r => r.seq)],
+			);
+		if (failures.size === 0 && published.length === claimed.length) {
+			// The usual pass: everything went out, one statement marks it.
+			await markPublished(this.opts.db.em.fork() as SqlEm);
+		} else {
+			await this.opts.db.em.fork().transactional(async txEm => {
+				const em = txEm as SqlEm;
+				if (published.length > 0) await markPublished(em);
+				// An invalid event will never become valid: it is parked at once.
+				for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
+				const done = new Set([...published, ...failures.keys()]);
+				const released = claimed.filter(r => !done.has(r));
+				if (released.length > 0) {
+					await em.execute(
+						`update outbox_messages set claimed_by = null, claimed_until = null where seq in (?) and claimed_by = ?`,
+						[released.map(r => r.seq), this.relayId],
+					);
+				}
+			});
+		}
 		this.stats.published += published.length;
 		if (published.length > 0) this.onPublished?.(published);
 	}

@@ -27,3 +27,9 @@ export const createOutboxTableSql = [
 	`create index outbox_messages_published_at_idx on outbox_messages (published_at)
 		where published_at is not null`,
 ];
+
+/**
+ * Room on every page for a row's next version: the relay's claim (a lease, columns in no index)
+ * can then update a row in place (a HOT update) instead of adding an entry to every index.
+ */
+export const outboxFillFactorSql = `alter table outbox_messages set (fillfactor = 70)`;

@@ -23,12 +23,19 @@ describe("npm run bench", () => {
 		const result = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
 		expect(result.smoke).toBe(true);
 		expect(result.audit).toMatchObject({ ok: true, violations: 0 });
-		for (const key of ["kafkaRaw", "postgresCommitRate", "endToEnd", "latency", "gatewayRead", "bareHttpRead", "relay"]) {
+		for (const key of ["kafkaRaw", "postgresCommitRate", "endToEnd", "latency", "latencyByLoad", "cpuAtSaturation", "gatewayRead", "bareHttpRead", "relay"]) {
 			expect(result[key]).toBeDefined();
 		}
 		expect(result.endToEnd.unsettled).toBe(0);
 		expect(result.relay.eventsPerSecond).toBeGreaterThan(0);
-		expect(readFileSync(path.join(out, "latest.md"), "utf8")).toContain("| measure |");
+		expect(result.latencyByLoad.map((p: { share: number }) => p.share)).toEqual([0.1, 0.25, 0.5]);
+		const markdown = readFileSync(path.join(out, "latest.md"), "utf8");
+		for (const table of ["| measure |", "| offered load |"]) expect(markdown).toContain(table);
+		// The CPU count reads /proc: Linux only.
+		if (process.platform === "linux") {
+			expect(markdown).toContain("| component |");
+			expect(result.cpuAtSaturation.components.map((c: { component: string }) => c.component)).toEqual(expect.arrayContaining(["PostgreSQL", "gateway-1", "orders-1", "payments-1"]));
+		}
 		expect(readFileSync(path.join(out, "latest.svg"), "utf8")).toMatch(/^<svg/);
 	}, 660_000);
 });

@@ -12,8 +12,8 @@ import { AccountSchema } from "../../domain/payments/account.entity.js";
 import { openDatabase } from "../../infra/db/open-database.js";
 import { queryOf } from "../../infra/audit/pg-query.js";
 import { runAudit } from "../../infra/audit/run-audit.js";
-import { Migration20261121000000_initial as OrdersMigration } from "../../migrations/orders/Migration20261121000000_initial.js";
-import { Migration20261121000000_initial as PaymentsMigration } from "../../migrations/payments/Migration20261121000000_initial.js";
+import { ordersMigrations } from "../../migrations/orders/index.js";
+import { paymentsMigrations } from "../../migrations/payments/index.js";
 
 const run = promisify(execFile);
 const suffix = randomUUID().slice(0, 8);
@@ -28,11 +28,11 @@ beforeAll(async () => {
 	await admin.connect();
 	for (const db of Object.values(names)) await admin.query(`create database ${db}`);
 	// The services' own migrations give the audit the real schema.
-	for (const [db, migration, entity] of [
-		[names.orders, OrdersMigration, OrderSchema],
-		[names.payments, PaymentsMigration, AccountSchema],
+	for (const [db, migrations, entity] of [
+		[names.orders, ordersMigrations, OrderSchema],
+		[names.payments, paymentsMigrations, AccountSchema],
 	] as const) {
-		const orm = await openDatabase({ service: db, url: urlOf(db), dataDir: "unused", entities: [entity], migrations: [migration] });
+		const orm = await openDatabase({ service: db, url: urlOf(db), dataDir: "unused", entities: [entity], migrations: [...migrations] });
 		await orm.close();
 	}
 	orders = new pg.Pool({ connectionString: urlOf(names.orders) });

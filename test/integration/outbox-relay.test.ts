@@ -11,7 +11,7 @@ import { ORDER_CREATED } from "../../domain/events/event-types.js";
 import { OrderSchema } from "../../domain/orders/order.entity.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { KafkaEventLog } from "../../infra/eventlog/kafka-event-log.js";
-import { Migration20261121000000_initial } from "../../migrations/orders/Migration20261121000000_initial.js";
+import { ordersMigrations } from "../../migrations/orders/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
 import { enqueueEvents } from "../../mixins/outbox/enqueue-event.js";
 import { OutboxRelay, type OutboxRelayOptions } from "../../mixins/outbox/outbox-relay.js";
@@ -29,7 +29,7 @@ beforeAll(async () => {
 		url: process.env.ORDERS_DB_URL,
 		dataDir: "unused",
 		entities: [OrderSchema],
-		migrations: [Migration20261121000000_initial],
+		migrations: ordersMigrations,
 	});
 	eventLog = new KafkaEventLog({ brokers: process.env.KAFKA_BROKERS!.split(","), clientId: "relay-test", topics: [], partitions: 3, logger: quiet });
 });

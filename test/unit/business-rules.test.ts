@@ -37,12 +37,24 @@ describe("in-process event bus", () => {
 		const { InProcessEventLog, NoConsumerYetError } = await import("../../infra/eventlog/in-process-event-log.js");
 		const bus = new InProcessEventLog();
 		const seen: string[] = [];
-		await bus.consume({ groupId: "g", topic: "t", handle: async m => void seen.push(m.value!.toString()) });
+		await bus.consume({ groupId: "g", topic: "t", handleBatch: async batch => void seen.push(...batch.map(m => m.value!.toString())) });
 		const refused = await bus.publish([{ topic: "nobody", key: "k", value: "lost?" }]).catch((err: unknown) => err);
 		expect(refused).toBeInstanceOf(NoConsumerYetError);
 		expect(bus.isMessageError(refused)).toBe(true);
 		await bus.publish([{ topic: "t", key: "k", value: "delivered" }]);
 		expect(seen).toEqual(["delivered"]);
 		expect(bus.isMessageError(new Error("anything else"))).toBe(false);
+	});
+
+	it("hands one publish's messages of a topic to each group as one ordered batch", async () => {
+		const { InProcessEventLog } = await import("../../infra/eventlog/in-process-event-log.js");
+		const bus = new InProcessEventLog();
+		const batches: Record<string, string[][]> = { a: [], b: [] };
+		for (const group of ["a", "b"]) {
+			await bus.consume({ groupId: group, topic: "t", handleBatch: async batch => void batches[group].push(batch.map(m => m.value!.toString())) });
+		}
+		await bus.publish(["1", "2", "3"].map(value => ({ topic: "t", key: "k", value })));
+		await bus.publish([{ topic: "t", key: "k", value: "4" }]);
+		expect(batches).toEqual({ a: [["1", "2", "3"], ["4"]], b: [["1", "2", "3"], ["4"]] });
 	});
 });

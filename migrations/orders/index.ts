@@ -1,0 +1,5 @@
+/** The orders database's migrations, oldest first: the service, its tools and the tests apply this list. */
+import { Migration20261121000000_initial } from "./Migration20261121000000_initial.js";
+import { Migration20261121180000_outbox_fillfactor } from "./Migration20261121180000_outbox_fillfactor.js";
+
+export const ordersMigrations = [Migration20261121000000_initial, Migration20261121180000_outbox_fillfactor];

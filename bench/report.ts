@@ -30,6 +30,8 @@ export interface LatencyAtLoad {
 	p50: number;
 	p95: number;
 	p99: number;
+	/** Cores the whole box kept busy meanwhile (0 where /proc is missing). */
+	busyCores: number;
 }
 
 /** What a report shows besides the main table. */
@@ -66,9 +68,12 @@ export function latencyTable(points: LatencyAtLoad[]): string {
 	return [
 		"Create → final latency by offered load:",
 		"",
-		"| offered load | orders/s | p50 | p95 | p99 |",
-		"| --- | ---: | ---: | ---: | ---: |",
-		...points.map(p => `| ${(p.share * 100).toFixed(0)}% of saturation | ${fmt(p.offeredPerSecond)} | ${fmt(p.p50, 1)} ms | ${fmt(p.p95, 1)} ms | ${fmt(p.p99, 1)} ms |`),
+		"| offered load | orders/s | p50 | p95 | p99 | cores busy | CPU ms per order |",
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+		...points.map(
+			p =>
+				`| ${(p.share * 100).toFixed(0)}% of saturation | ${fmt(p.offeredPerSecond)} | ${fmt(p.p50, 1)} ms | ${fmt(p.p95, 1)} ms | ${fmt(p.p99, 1)} ms | ${p.busyCores.toFixed(2)} | ${p.busyCores > 0 ? ((p.busyCores * 1000) / p.offeredPerSecond).toFixed(1) : "–"} |`,
+		),
 	].join("\n");
 }
 

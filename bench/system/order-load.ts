@@ -74,7 +74,7 @@ export async function measureThroughput(opts: { gateway: string; users: string[]
 /** Fixed offered rate: create → final latency of each order, as the client sees it. */
 export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number; onTick?: (text: string) => void }) {
 	const placer = orderPlacer(opts.gateway, opts.users, 256);
-	const ticker = setInterval(() => opts.onTick?.(`half load: ${placer.sentAt.size} placed, ${[...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length} settled`), 500);
+	const ticker = setInterval(() => opts.onTick?.(`latency at ${opts.ratePerSecond}/s: ${placer.sentAt.size} placed, ${[...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length} settled`), 500);
 	const load = await openLoop(opts.ratePerSecond, opts.durationMs, placer.place).finally(() => clearInterval(ticker));
 	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000, opts.onTick);
 	const latencies = [...placer.sentAt]

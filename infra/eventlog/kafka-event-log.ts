@@ -5,6 +5,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
 import { backoffDelay, sleep } from "./backoff.js";
+import { groupBatches } from "./group-batches.js";
 import { hideKafkaJsTimeoutWarning } from "./kafkajs-warnings.js";
 import type { ConsumeOptions, EventLog, IncomingMessage, OutgoingMessage, Subscription } from "./event-log.js";
 
@@ -233,6 +234,8 @@ class KafkaSubscription {
 	/** Per partition, the offset after the last handled message, not yet committed. */
 	private readonly handled = new Map<string, { topic: string; partition: number; offset: string }>();
 	private lastCommit = 0;
+	/** The consumer's handler, fed the slices of all partitions that wait at once as one batch. */
+	private readonly handleGrouped: (messages: IncomingMessage[]) => Promise<void>;
 	private stopped = false;
 	private running: Promise<void> | undefined;
 
@@ -244,7 +247,9 @@ class KafkaSubscription {
 		private readonly concurrency: number,
 		private readonly maxBatch: number,
 		private readonly logger: Logger,
-	) {}
+	) {
+		this.handleGrouped = groupBatches(messages => this.options.handleBatch(messages), maxBatch);
+	}
 
 	start(): void {
 		this.running = this.connectLoop();
@@ -352,7 +357,7 @@ class KafkaSubscription {
 	private async handleUntilDone(messages: IncomingMessage[], heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
 		for (let failures = 0; ; ) {
 			try {
-				await this.options.handleBatch(messages);
+				await this.handleGrouped(messages);
 				return;
 			} catch (err) {
 				failures++;

@@ -6,7 +6,7 @@
 import os from "node:os";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { hideKafkaJsTimeoutWarning } from "../infra/eventlog/kafkajs-warnings.js";
+import { fixKafkaJsIdleLoop } from "../infra/eventlog/kafkajs-idle-loop.js";
 import { ensureInfra } from "../infra/local/index.js";
 import { stackTopology } from "../infra/local/service-processes.js";
 import { queryOf } from "../infra/audit/pg-query.js";
@@ -29,7 +29,7 @@ const seconds = (full: number, short: number) => (smoke ? short : Number(process
 const outDir = process.env.BENCH_OUT ?? "bench/results";
 const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}`;
 
-hideKafkaJsTimeoutWarning();
+fixKafkaJsIdleLoop();
 step(`gozon benchmark${smoke ? " (smoke run)" : ""} on ${machine}`);
 const infra = await ensureInfra({ log: line => step(line) });
 

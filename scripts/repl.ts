@@ -8,7 +8,7 @@ import { hostname } from "node:os";
 import { ServiceBroker, type LogLevels } from "moleculer";
 import brokerConfig from "../moleculer.config.js";
 import { config } from "../infra/config.js";
-import { hideKafkaJsTimeoutWarning } from "../infra/local/kafka.js";
+import { fixKafkaJsIdleLoop } from "../infra/local/kafka.js";
 import { gozonCommands } from "../infra/repl/commands.js";
 
 if (!config.transporter) {
@@ -17,7 +17,7 @@ if (!config.transporter) {
 }
 
 // `dlq` reads the DLQ topics with KafkaJS, whose harmless timer warning would clutter the console.
-hideKafkaJsTimeoutWarning();
+fixKafkaJsIdleLoop();
 
 const broker = new ServiceBroker({
 	...brokerConfig,

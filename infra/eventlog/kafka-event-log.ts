@@ -6,7 +6,7 @@
 import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
 import { backoffDelay, sleep } from "./backoff.js";
 import { groupBatches } from "./group-batches.js";
-import { hideKafkaJsTimeoutWarning } from "./kafkajs-warnings.js";
+import { fixKafkaJsIdleLoop } from "./kafkajs-idle-loop.js";
 import type { ConsumeOptions, EventLog, IncomingMessage, OutgoingMessage, Subscription } from "./event-log.js";
 
 interface Logger {
@@ -93,7 +93,7 @@ export class KafkaEventLog implements EventLog {
 	private readonly subscriptions = new Set<KafkaSubscription>();
 
 	constructor(private readonly opts: KafkaEventLogOptions) {
-		hideKafkaJsTimeoutWarning();
+		fixKafkaJsIdleLoop();
 		this.kafka = new Kafka({
 			clientId: opts.clientId,
 			brokers: opts.brokers,

@@ -44,7 +44,7 @@ export {
 	isKafkaUp,
 	startKafka,
 	stopKafka,
-	hideKafkaJsTimeoutWarning,
+	fixKafkaJsIdleLoop,
 	KAFKA_BROKERS,
 	KAFKA_LOG_FILE,
 	KAFKA_VERSION,

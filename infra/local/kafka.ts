@@ -484,4 +484,4 @@ function clusterId(): string {
 	}
 }
 
-export { hideKafkaJsTimeoutWarning } from "../eventlog/kafkajs-warnings.js";
+export { fixKafkaJsIdleLoop } from "../eventlog/kafkajs-idle-loop.js";

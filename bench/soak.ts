@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { queryOf } from "../infra/audit/pg-query.js";
-import { runAudit } from "../infra/audit/run-audit.js";
+import { formatAudit, runAudit } from "../infra/audit/run-audit.js";
 import { fixKafkaJsIdleLoop } from "../infra/eventlog/kafkajs-idle-loop.js";
 import { ensureInfra, startKafka, stopKafka } from "../infra/local/index.js";
 import { stackTopology } from "../infra/local/service-processes.js";
@@ -107,7 +107,8 @@ const audit = await runAudit({ orders: queryOf(ordersDb), payments: queryOf(paym
 const doubled = audit.violations.filter(v => /\d+ DEBITs/.test(v.detail)).length;
 await Promise.all([ordersDb.end(), paymentsDb.end()]);
 await mesh.stop();
-for (const name of Object.values(dbNames)) await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+// A failed audit keeps its databases for a look; a clean run leaves nothing behind.
+if (audit.ok) for (const name of Object.values(dbNames)) await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
 await admin.end();
 
 const total = [...classes.values()].reduce((a, b) => a + b, 0);
@@ -126,4 +127,5 @@ const lines = [
 	`| audit | ${audit.ok ? "OK" : `FAILED (${audit.violations.length})`} |`,
 ];
 process.stdout.write(`${lines.join("\n")}\n`);
+if (!audit.ok) process.stdout.write(`\n${formatAudit(audit)}\n\ndatabases kept for inspection: ${Object.values(dbNames).join(", ")}\n`);
 process.exitCode = lost > 0 || doubled > 0 || unsettled > 0 || !audit.ok || classes.has("other 5xx") ? 1 : 0;

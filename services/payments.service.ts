@@ -150,6 +150,8 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			const accounts = new Map(
 				(await em.find(Account, { userId: { $in: [...new Set(orders.map(o => o.data.userId))] } })).map(a => [uuidKey(a.userId), a]),
 			);
+			// One user's orders are decided in arrival order against the running balance.
+			const balances = new Map([...accounts].map(([key, account]) => [key, account.balance]));
 			const events: OutboxEntry[] = [];
 			for (const { delivery, data } of orders) {
 				const { orderId, userId, amount } = data;
@@ -158,10 +160,10 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 					continue;
 				}
 				decided.add(uuidKey(orderId));
-				const account = accounts.get(uuidKey(userId)) ?? null;
-				const decision = decidePayment(account, amount);
+				const balance = balances.get(uuidKey(userId));
+				const decision = decidePayment(balance === undefined ? null : { balance }, amount);
 				if (decision.outcome === "SUCCEEDED") {
-					account!.balance = decision.balanceAfter;
+					balances.set(uuidKey(userId), decision.balanceAfter);
 					em.create(LedgerEntry, { id: randomUUID(), userId, type: "DEBIT", amount, orderId });
 					em.create(Payment, { orderId, userId, amount, outcome: "SUCCEEDED", reason: null });
 				} else {
@@ -183,6 +185,15 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 				});
 			}
 			await em.flush();
+			// Each account is written by a flush of its own, so its UPDATE carries its version: a
+			// flush that updates several versioned rows at once checks their versions with a
+			// separate SELECT first, and a concurrent top-up could commit in between and be lost.
+			for (const [key, account] of accounts) {
+				const balance = balances.get(key)!;
+				if (balance === account.balance) continue;
+				account.balance = balance;
+				await em.flush();
+			}
 			await enqueueEvents(em, events);
 			return events.length > 0 ? () => this.relay.wake() : undefined;
 		},

@@ -70,24 +70,22 @@ try {
 	results.cpuAtSaturation = { ...cpu, orders: throughput.placed };
 	step(`  ${throughput.ordersPerSecond.toFixed(0)} orders/s settled (${throughput.createdPerSecond.toFixed(0)}/s created, ${throughput.unsettled} unsettled)`);
 
-	const offered = Math.max(1, Math.round(throughput.ordersPerSecond / 2));
-	step(`end-to-end latency at ${offered} orders/s (half of saturation) for ${seconds(20, 2) / 1000} s`);
-	const cpuAtHalfLoad = startCpuCount(mesh.pids());
-	const latency = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: offered, durationMs: seconds(20, 2), onTick: progress });
-	const halfLoadCores = cpuAtHalfLoad().busyCores;
+	// Create → final latency at a share of the saturation rate, and the CPU it kept busy.
+	const latencyAt = async (share: number, durationMs: number) => {
+		const ratePerSecond = Math.max(1, Math.round(throughput.ordersPerSecond * share));
+		step(`end-to-end latency at ${ratePerSecond} orders/s (${share * 100}% of saturation) for ${durationMs / 1000} s`);
+		const cpuCount = startCpuCount(mesh.pids());
+		const measured = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond, durationMs, onTick: progress });
+		const point: LatencyAtLoad = { share, offeredPerSecond: ratePerSecond, p50: measured.p50, p95: measured.p95, p99: measured.p99, busyCores: cpuCount().busyCores };
+		step(`  p50 ${measured.p50.toFixed(1)} ms, p95 ${measured.p95.toFixed(1)} ms, p99 ${measured.p99.toFixed(1)} ms`);
+		return { measured, point };
+	};
+	const halfLoad = await latencyAt(0.5, seconds(20, 2));
+	const latency = halfLoad.measured;
 	results.latency = latency;
-	step(`  p50 ${latency.p50.toFixed(1)} ms, p95 ${latency.p95.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms`);
-
 	// Where latency bends: the same measure at lighter loads.
-	const latencyByLoad: LatencyAtLoad[] = [{ share: 0.5, offeredPerSecond: offered, p50: latency.p50, p95: latency.p95, p99: latency.p99, busyCores: halfLoadCores }];
-	for (const share of [0.1, 0.25]) {
-		const rateAt = Math.max(1, Math.round(throughput.ordersPerSecond * share));
-		step(`end-to-end latency at ${rateAt} orders/s (${share * 100}% of saturation) for ${seconds(10, 1) / 1000} s`);
-		const cpuAt = startCpuCount(mesh.pids());
-		const at = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: rateAt, durationMs: seconds(10, 1), onTick: progress });
-		latencyByLoad.push({ share, offeredPerSecond: rateAt, p50: at.p50, p95: at.p95, p99: at.p99, busyCores: cpuAt().busyCores });
-		step(`  p50 ${at.p50.toFixed(1)} ms, p95 ${at.p95.toFixed(1)} ms, p99 ${at.p99.toFixed(1)} ms`);
-	}
+	const latencyByLoad: LatencyAtLoad[] = [halfLoad.point];
+	for (const share of [0.1, 0.25]) latencyByLoad.push((await latencyAt(share, seconds(10, 1))).point);
 	latencyByLoad.sort((a, b) => a.share - b.share);
 	results.latencyByLoad = latencyByLoad;
 	await observer.stop();

@@ -77,7 +77,6 @@ interface BatchOutcome {
 }
 
 export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
-	const acceptedTypes: string[] = opts.accepts;
 	return {
 		created() {
 			this.inboxStats = { applied: 0, duplicates: 0, deadLettered: 0, conflictRetries: 0, batches: 0 } satisfies InboxStats;
@@ -115,7 +114,7 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 				const received: Received[] = [];
 				const poison: { message: IncomingMessage; reason: string }[] = [];
 				for (const message of messages) {
-					const parsed = parseEvent(message.value, acceptedTypes);
+					const parsed = parseEvent(message.value, opts.accepts);
 					if (!parsed.ok) poison.push({ message, reason: parsed.reason });
 					else {
 						const trace = openConsumeTrace(this, message);

@@ -25,7 +25,6 @@ import { ordersMigrations } from "../migrations/orders/index.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
 import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
-import { enqueueEvent } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 import { operationsMixin } from "../mixins/operations.mixin.js";
 
@@ -73,10 +72,10 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			},
 			async handler(this: OrdersThis, ctx: Context<CreateParams>): Promise<OrderView> {
 				const { userId, amount, description, idempotencyKey } = ctx.params;
-				const { result } = await this.transactional(em =>
+				const { result } = await this.transactionalWithEvents((em, enqueue) =>
 					runIdempotent(em, { userId, scope: "orders.create", key: idempotencyKey, request: { amount, description } }, async () => {
 						const order = em.create(Order, { id: randomUUID(), userId, amount, description, status: "NEW" });
-						await enqueueEvent(em, {
+						await enqueue([{
 							topic: ORDERS_TOPIC,
 							key: userId,
 							event: createEnvelope({
@@ -86,12 +85,11 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 								data: { orderId: order.id, userId, amount, description },
 							}),
 							headers: traceHeadersOf(ctx),
-						});
+						}]);
 						await em.flush();
 						return toOrderView(order);
 					}),
 				);
-				this.relay.wake();
 				Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/orders/${result.id}` });
 				return result;
 			},

@@ -29,7 +29,7 @@ import { operationsMixin } from "../mixins/operations.mixin.js";
 import { optimisticLockMixin, type OptimisticLockMethods } from "../mixins/optimistic-lock.mixin.js";
 import { isConflict } from "../mixins/optimistic-lock/retry-on-conflict.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
-import { enqueueEvents, type OutboxEntry } from "../mixins/outbox/enqueue-event.js";
+import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 
 type PaymentsThis = Service & OrmMethods & OutboxMethods & OptimisticLockMethods;
@@ -194,8 +194,8 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 				account.balance = balance;
 				await em.flush();
 			}
-			await enqueueEvents(em, events);
-			return events.length > 0 ? () => this.relay.wake() : undefined;
+			const written = await this.relay.enqueue(em, events);
+			return written.length > 0 ? () => this.relay.publishCommitted(written) : undefined;
 		},
 	},
 };

@@ -1,9 +1,12 @@
 /**
  * Writes domain events into the outbox inside the caller's transaction: an event exists if and
- * only if the state change it announces commits. The caller wakes its own relay once the
- * transaction has committed (`this.relay.wake()`); no NOTIFY is sent from here, because a
+ * only if the state change it announces commits. No NOTIFY is sent from here, because a
  * transaction that notifies takes a database-wide lock at commit, and every relay of the
  * database would wake to compete for the same rows.
+ *
+ * Rows written with a `lease` belong to that relay from the start: once the transaction commits,
+ * the relay sends them straight from memory, with no claim query (OutboxRelay.enqueue and
+ * publishCommitted). If that relay dies first, the lease runs out and any relay's claim takes them.
  */
 import type { EntityManager } from "@mikro-orm/core";
 import type { CloudEvent } from "../../domain/events/envelope.js";
@@ -17,21 +20,44 @@ export interface OutboxEntry {
 	headers?: Record<string, string>;
 }
 
-type SqlEntityManager = EntityManager & { execute(sql: string, params?: unknown[]): Promise<unknown[]> };
+/** An outbox row as a relay publishes it. */
+export interface OutboxRow {
+	seq: string;
+	id: string;
+	topic: string;
+	key: string;
+	payload: unknown;
+	headers: Record<string, string> | null;
+	attempts: number;
+}
 
-export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[]): Promise<void> {
-	if (entries.length === 0) return;
+export interface OutboxLease {
+	holder: string;
+	ms: number;
+}
+
+type SqlEntityManager = EntityManager & { execute<T = unknown[]>(sql: string, params?: unknown[]): Promise<T> };
+
+export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[], lease?: OutboxLease): Promise<OutboxRow[]> {
+	if (entries.length === 0) return [];
 	for (const entry of entries) {
 		const verdict = checkEvent(entry.event);
 		// A producer bug must fail the transaction, not poison the topic.
 		if (!verdict.ok) throw new Error(`refusing to publish an invalid ${entry.event.type} event: ${verdict.reason}`);
 	}
 	const sqlEm = em as SqlEntityManager;
-	const values = entries.map(() => "(?, ?, ?, ?::jsonb, ?::jsonb)").join(", ");
-	const params = entries.flatMap(e => [e.event.id, e.topic, e.key, JSON.stringify(e.event), JSON.stringify(e.headers ?? {})]);
-	await sqlEm.execute(`insert into outbox_messages (id, topic, key, payload, headers) values ${values}`, params);
-}
-
-export function enqueueEvent(em: EntityManager, entry: OutboxEntry): Promise<void> {
-	return enqueueEvents(em, [entry]);
+	const leased = lease ? ", ?, clock_timestamp() + (? || ' milliseconds')::interval" : "";
+	const values = entries.map(() => `(?, ?, ?, ?::jsonb, ?::jsonb${leased})`).join(", ");
+	const params = entries.flatMap(e => [
+		e.event.id,
+		e.topic,
+		e.key,
+		JSON.stringify(e.event),
+		JSON.stringify(e.headers ?? {}),
+		...(lease ? [lease.holder, String(lease.ms)] : []),
+	]);
+	const columns = `id, topic, key, payload, headers${lease ? ", claimed_by, claimed_until" : ""}`;
+	const inserted = await sqlEm.execute<{ seq: string; id: string }[]>(`insert into outbox_messages (${columns}) values ${values} returning seq, id`, params);
+	const seqOf = new Map(inserted.map(row => [row.id.toLowerCase(), String(row.seq)]));
+	return entries.map(e => ({ seq: seqOf.get(e.event.id.toLowerCase())!, id: e.event.id, topic: e.topic, key: e.key, payload: e.event, headers: e.headers ?? {}, attempts: 0 }));
 }

@@ -1,14 +1,16 @@
 /**
  * The relay: moves committed outbox rows to the event log.
  *
- * - Claims pending rows with FOR UPDATE SKIP LOCKED and a short lease, so any number of relays
- *   (one per service instance) share the backlog without publishing a row twice at the same time.
+ * - Rows its own service writes (`enqueue`) are leased to it in the same insert; once their
+ *   transaction commits they are sent straight from memory (`publishCommitted`), with no claim.
+ * - Any other pending row it claims with FOR UPDATE SKIP LOCKED and a short lease, so any number
+ *   of relays (one per service instance) share the backlog without publishing a row twice at the
+ *   same time.
  * - Publishes a claimed batch, then marks it published. A crash between the two republishes
  *   the batch once the lease runs out: delivery is at-least-once, and the inbox makes the
  *   effect exactly-once.
- * - Wakes when its own service commits outbox rows, on NOTIFY from anyone else, and on a slow
- *   poll, which also picks up the rows of an instance that died before publishing them; backs
- *   off while the log is down.
+ * - Claims on NOTIFY from anyone else and on a slow poll, which also picks up the rows of an
+ *   instance that died before publishing them; backs off while the log is down.
  * - A row the log refuses (too large, say) or that is not a valid event gets its attempts and
  *   last error recorded, is retried with backoff, and after `maxAttempts` is parked for an
  *   operator. It never blocks the rows behind it.
@@ -16,6 +18,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import type { EntityManager } from "@mikro-orm/core";
 import type { SqlEntityManager } from "../orm.mixin.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
 import { failpoint } from "../../infra/failpoints.js";
@@ -23,6 +26,7 @@ import type { Database } from "../../infra/db/open-database.js";
 import { listen, type Unlisten } from "../../infra/db/listen.js";
 import { backoffDelay } from "../../infra/eventlog/backoff.js";
 import type { EventLog, OutgoingMessage } from "../../infra/eventlog/event-log.js";
+import { enqueueEvents, type OutboxEntry, type OutboxRow } from "./enqueue-event.js";
 import { OUTBOX_NOTIFY_CHANNEL } from "./outbox-table.sql.js";
 
 export interface OutboxRelayOptions {
@@ -37,17 +41,15 @@ export interface OutboxRelayOptions {
 	purgeIntervalMs?: number;
 	/** How long a claim keeps other relays off a batch; a dead relay's rows return after it. */
 	leaseMs: number;
+	/**
+	 * How long a sent batch waits for its mark, so that the batches sent meanwhile are marked by
+	 * the same statement. Nobody waits for a mark; a longer wait only widens the window in which
+	 * a crash sends a batch twice (the inboxes skip the repeat).
+	 */
+	markDelayMs?: number;
 }
 
-interface ClaimedRow {
-	seq: string;
-	id: string;
-	topic: string;
-	key: string;
-	payload: unknown;
-	headers: Record<string, string> | null;
-	attempts: number;
-}
+type ClaimedRow = OutboxRow;
 
 interface SendOutcome {
 	published: ClaimedRow[];
@@ -73,9 +75,15 @@ export class OutboxRelay {
 	private running = false;
 	/** The mark of the last sent batch, still running. */
 	private marking: Promise<void> = Promise.resolve();
+	/** Sent rows whose mark is scheduled but not yet running. */
+	private unmarked: ClaimedRow[] = [];
 	private loopDone: Promise<void> | undefined;
-	private wakeRequested = false;
+	/** A claim pass is wanted (NOTIFY, start, or a row handed back to the backlog). */
+	private wakeRequested = true;
 	private wakeUp: (() => void) | undefined;
+	/** Rows leased to this relay when they were written, committed, waiting to be sent. */
+	private readonly committed: ClaimedRow[] = [];
+	private backingOff = false;
 	private unlisten: Unlisten | undefined;
 	private lastPurge = 0;
 	private readonly relayId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -92,25 +100,48 @@ export class OutboxRelay {
 	async stop(): Promise<void> {
 		if (!this.running) return;
 		this.running = false;
-		this.wake();
+		this.wakeUp?.();
 		await this.loopDone;
 		await this.marking;
 		await this.unlisten?.();
 	}
 
-	/** Ask for a pass now (after a local commit, or on NOTIFY). */
+	/** Ask for a claim pass now (on NOTIFY, or from anyone who wrote rows without a lease). */
 	wake(): void {
 		this.wakeRequested = true;
-		this.wakeUp?.();
+		if (!this.backingOff) this.wakeUp?.();
+	}
+
+	/**
+	 * Writes events into the outbox inside the caller's transaction, leased to this relay. Hand
+	 * the returned rows to `publishCommitted` once the transaction has committed.
+	 */
+	enqueue(em: EntityManager, entries: OutboxEntry[]): Promise<ClaimedRow[]> {
+		// A relay that is not running leaves the rows to whichever relay claims them first.
+		return enqueueEvents(em, entries, this.running ? { holder: this.relayId, ms: this.opts.leaseMs } : undefined);
+	}
+
+	/** Sends rows from `enqueue` whose transaction has committed, without claiming them. */
+	publishCommitted(rows: readonly ClaimedRow[]): void {
+		if (rows.length === 0) return;
+		if (!this.running) {
+			// Stopped: they go out when their lease runs out, through any relay's claim.
+			return;
+		}
+		this.committed.push(...rows);
+		if (!this.backingOff) this.wakeUp?.();
 	}
 
 	private async loop(): Promise<void> {
 		let outageFailures = 0;
 		while (this.running) {
-			this.wakeRequested = false;
 			let delay = this.opts.pollIntervalMs;
 			try {
-				await this.publishBacklog();
+				await this.publishCommittedRows();
+				if (this.wakeRequested) {
+					this.wakeRequested = false;
+					await this.publishBacklog();
+				}
 				outageFailures = 0;
 				await this.purgeIfDue();
 			} catch (err) {
@@ -120,25 +151,50 @@ export class OutboxRelay {
 				delay = backoffDelay(outageFailures, 200, 5000);
 				const log = outageFailures === 1 || outageFailures % 20 === 0 ? this.opts.logger.warn : this.opts.logger.debug;
 				log.call(this.opts.logger, `outbox relay cannot publish (${(err as Error).message}); retrying in ${delay} ms`);
-				// During an outage a NOTIFY must not cut the backoff short.
-				this.wakeRequested = false;
+				// What waits in memory goes back to the backlog, where the claim after the backoff
+				// (this relay's or another's) finds it; neither a NOTIFY nor a commit cuts the backoff short.
+				await this.handBack(this.committed.splice(0));
+				this.wakeRequested = true;
+				this.backingOff = true;
 			}
-			if (!this.wakeRequested && this.running) await this.sleep(delay);
+			if (this.running && (this.backingOff || (this.committed.length === 0 && !this.wakeRequested))) {
+				// The poll: a claim pass whenever nothing woke the relay for a while.
+				if (await this.sleep(delay)) this.wakeRequested = true;
+			}
+			this.backingOff = false;
+		}
+		// Stopping: what was committed but not sent goes out now if the log is answering, otherwise
+		// back to the backlog for another instance's claim.
+		if (outageFailures === 0) await this.publishCommittedRows().catch(() => undefined);
+		await this.handBack(this.committed.splice(0));
+	}
+
+	/** Resolves true when the time ran out, false when woken. */
+	private sleep(ms: number): Promise<boolean> {
+		return new Promise(resolve => {
+			const timer = setTimeout(() => done(true), ms);
+			const done = (timedOut: boolean) => {
+				clearTimeout(timer);
+				this.wakeUp = undefined;
+				resolve(timedOut);
+			};
+			this.wakeUp = () => done(false);
+		});
+	}
+
+	/** Sends the committed rows handed over by `publishCommitted`, a batch at a time. */
+	private async publishCommittedRows(): Promise<void> {
+		while (this.committed.length > 0) {
+			const rows = this.committed.splice(0, this.opts.batchSize);
+			// On an outage `send` hands back this batch itself.
+			const sent = await this.send(rows);
+			await this.markInBackground(sent, rows);
 		}
 	}
 
-	private sleep(ms: number): Promise<void> {
-		return new Promise(resolve => {
-			const timer = setTimeout(done, ms);
-			function done() {
-				clearTimeout(timer);
-				resolve();
-			}
-			this.wakeUp = () => {
-				this.wakeUp = undefined;
-				done();
-			};
-		});
+	/** Releases this relay's lease on rows it will not send, so any relay's next claim takes them. */
+	private async handBack(rows: ClaimedRow[]): Promise<void> {
+		if (rows.length > 0) await this.settle([], new Map(), rows, new Map()).catch(() => undefined);
 	}
 
 	/**
@@ -159,8 +215,7 @@ export class OutboxRelay {
 				sent = await this.send(rows);
 			} catch (outage) {
 				// Hand the batch claimed ahead back now rather than when its lease runs out.
-				const ahead = await next?.catch(() => []);
-				if (ahead && ahead.length > 0) await this.settle([], new Map(), ahead, new Map()).catch(() => undefined);
+				await this.handBack((await next?.catch(() => [])) ?? []);
 				throw outage;
 			}
 			await this.markInBackground(sent, rows);
@@ -172,13 +227,34 @@ export class OutboxRelay {
 	/**
 	 * Marks a sent batch while the relay goes on, one mark at a time. The consumers already have
 	 * the events, so nobody waits for the mark; a mark that fails leaves its rows leased, and they
-	 * go out again when the lease runs out (the inboxes skip the repeat).
+	 * go out again when the lease runs out (the inboxes skip the repeat). Batches that went out
+	 * whole share one mark, a moment later (`markDelayMs`): at a steady trickle of small batches
+	 * that is one statement instead of one per batch.
 	 */
 	private async markInBackground(sent: SendOutcome, claimed: ClaimedRow[]): Promise<void> {
+		const whole = sent.failures.size === 0 && sent.published.length === claimed.length;
+		if (whole) {
+			const markScheduled = this.unmarked.length > 0;
+			this.unmarked.push(...claimed);
+			// Marks lagging far behind hold the relay up rather than pile up.
+			if (this.unmarked.length >= 10 * this.opts.batchSize) await this.marking;
+			if (!markScheduled) this.chainMark(() => this.markLater());
+			return;
+		}
 		await this.marking;
-		this.marking = this.settle(sent.published, sent.failures, claimed, sent.invalid).catch((err: Error) => {
+		this.chainMark(() => this.settle(sent.published, sent.failures, claimed, sent.invalid));
+	}
+
+	private async markLater(): Promise<void> {
+		if (this.running) await new Promise(resolve => setTimeout(resolve, this.opts.markDelayMs ?? 100));
+		const rows = this.unmarked.splice(0);
+		await this.settle(rows, new Map(), rows, new Map());
+	}
+
+	private chainMark(mark: () => Promise<void>): void {
+		this.marking = this.marking.then(mark).catch((err: Error) => {
 			this.stats.lastError = err.message;
-			this.opts.logger.warn(`outbox relay could not mark ${claimed.length} sent rows (${err.message}); they go out again after the lease`);
+			this.opts.logger.warn(`outbox relay could not mark sent rows (${err.message}); they go out again after the lease`);
 		});
 	}
 

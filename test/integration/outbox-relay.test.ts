@@ -1,6 +1,7 @@
 /**
  * The relay on its own, against the real orders database and Kafka: relays share a backlog
- * without publishing a row twice, a row the broker refuses is retried with backoff and then
+ * without publishing a row twice, the rows a relay's own service commits go out through that
+ * relay without a claim, and to another relay when it dies before sending them, a row the broker refuses is retried with backoff and then
  * parked without blocking the rows behind it, an invalid row is parked at once, and published
  * rows are deleted after the retention period.
  */
@@ -83,6 +84,65 @@ describe("outbox relay", () => {
 		expect(b.stats.published).toBeGreaterThan(0);
 		const [left] = await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]);
 		expect(left.n).toBe(0);
+	});
+
+	it("sends the rows its own service commits itself, leased to it from the insert", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
+		const watch = await watchTopics([topic]);
+		// The owner never polls; the other relay polls every 200 ms and finds nothing it may claim.
+		const [owner, other] = [relay({ pollIntervalMs: 60_000 }), relay({ pollIntervalMs: 200 })];
+		await Promise.all([owner.start(), other.start()]);
+		const events = Array.from({ length: 30 }, () => event(topic));
+		const written = await db.em.fork().transactional(em => owner.enqueue(em, events.map(e => ({ topic, key: e.data.userId, event: e }))));
+		const ids = events.map(e => e.id);
+		const [leased] = await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and claimed_until > clock_timestamp()`, [ids]);
+		expect(leased.n).toBe(30);
+		// Long enough for the other relay to have polled several times.
+		await new Promise(resolve => setTimeout(resolve, 800));
+		owner.publishCommitted(written);
+		const seen = await waitFor(
+			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
+			got => ids.every(id => got.includes(id)),
+			{ what: "the 30 committed rows on Kafka", timeoutMs: 30_000 },
+		);
+		await waitFor(
+			async () => (await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]))[0].n,
+			n => n === 0,
+			{ what: "the rows marked published" },
+		);
+		await watch.stop();
+		await Promise.all([owner.stop(), other.stop()]);
+		expect(seen.length).toBe(30);
+		expect(owner.stats.published).toBe(30);
+		expect(other.stats.published).toBe(0);
+	});
+
+	it("leaves a dead relay's committed rows to another relay once the lease runs out", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
+		const watch = await watchTopics([topic]);
+		const dead = relay({ pollIntervalMs: 60_000, leaseMs: 2000 });
+		await dead.start();
+		const events = Array.from({ length: 10 }, () => event(topic));
+		// Committed, then the process "dies" before handing the rows to its relay.
+		await db.em.fork().transactional(em => dead.enqueue(em, events.map(e => ({ topic, key: e.data.userId, event: e }))));
+		const committedAt = performance.now();
+		const survivor = relay({ pollIntervalMs: 200 });
+		await survivor.start();
+		const ids = events.map(e => e.id);
+		await waitFor(
+			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
+			got => ids.every(id => got.includes(id)),
+			{ what: "the dead relay's rows on Kafka", timeoutMs: 30_000 },
+		);
+		const waited = performance.now() - committedAt;
+		await watch.stop();
+		await Promise.all([dead.stop(), survivor.stop()]);
+		// Not before the lease ran out: nobody published them twice while their owner could still.
+		expect(waited).toBeGreaterThanOrEqual(1900);
+		expect(survivor.stats.published).toBe(10);
+		expect(dead.stats.published).toBe(0);
 	});
 
 	it("parks an invalid row at once and a refused row after its tries, without blocking the rest", async () => {

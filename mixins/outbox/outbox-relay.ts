@@ -246,7 +246,9 @@ export class OutboxRelay {
 	}
 
 	private async markLater(): Promise<void> {
-		if (this.running) await new Promise(resolve => setTimeout(resolve, this.opts.markDelayMs ?? 100));
+		// A backlog fills batches by itself, and its marks must not lag: a claim scans past every
+		// leased row still waiting for its mark.
+		if (this.running && this.unmarked.length < this.opts.batchSize) await new Promise(resolve => setTimeout(resolve, this.opts.markDelayMs ?? 100));
 		const rows = this.unmarked.splice(0);
 		await this.settle(rows, new Map(), rows, new Map());
 	}

@@ -118,6 +118,31 @@ describe("outbox relay", () => {
 		expect(other.stats.published).toBe(0);
 	});
 
+	it("marks the small batches it sends in a short while with one statement", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
+		const r = relay({ pollIntervalMs: 60_000, markDelayMs: 1000 });
+		await r.start();
+		const ids: string[] = [];
+		// Ten commits of one event each, 50 ms apart, as a trickle of orders makes them: each is
+		// sent on its own, long after the one before was.
+		for (let i = 0; i < 10; i++) {
+			const e = event(topic);
+			ids.push(e.id);
+			r.publishCommitted(await db.em.fork().transactional(em => r.enqueue(em, [{ topic, key: e.data.userId, event: e }])));
+			await new Promise(resolve => setTimeout(resolve, 50));
+		}
+		await waitFor(
+			async () => (await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]))[0].n,
+			n => n === 0,
+			{ what: "the ten rows marked published" },
+		);
+		await r.stop();
+		// Rows written by one UPDATE share its transaction id.
+		const [marks] = await sql().execute(`select count(distinct xmin::text)::int as n from outbox_messages where id in (?)`, [ids]);
+		expect(marks.n).toBeLessThan(4);
+	});
+
 	it("leaves a dead relay's committed rows to another relay once the lease runs out", async () => {
 		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
 		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);

@@ -9,6 +9,7 @@ import { config } from "../infra/config.js";
 import { acquireEventLog, describeEventLog, releaseEventLog } from "../infra/eventlog/shared-event-log.js";
 import type { SqlEntityManager } from "./orm.mixin.js";
 import type { OutboxEntry, OutboxRow } from "./outbox/enqueue-event.js";
+import { readOutboxBacklog, type OutboxBacklog } from "./outbox/outbox-backlog.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 
 export type EnqueueEvents = (entries: OutboxEntry[]) => Promise<void>;
@@ -16,7 +17,7 @@ export type EnqueueEvents = (entries: OutboxEntry[]) => Promise<void>;
 export interface OutboxMethods {
 	relay: OutboxRelay;
 	transactionalWithEvents<T>(work: (em: SqlEntityManager, enqueue: EnqueueEvents) => Promise<T>): Promise<T>;
-	outboxBacklog(): Promise<{ pending: number; parked: number; oldestPendingAgeMs: number | null }>;
+	outboxBacklog(): Promise<OutboxBacklog>;
 }
 
 export function outboxMixin(): Partial<ServiceSchema> {
@@ -58,14 +59,8 @@ export function outboxMixin(): Partial<ServiceSchema> {
 				this.logger.info("outbox relay: stopped");
 				if (log) await releaseEventLog();
 			},
-			async outboxBacklog() {
-				const [row] = await this.fork().execute(
-					`select count(*) filter (where published_at is null and parked_at is null)::int as pending,
-					        count(*) filter (where parked_at is not null)::int as parked,
-					        (extract(epoch from clock_timestamp() - min(created_at) filter (where published_at is null and parked_at is null)) * 1000)::bigint as oldest
-					   from outbox_messages`,
-				);
-				return { pending: Number(row.pending), parked: Number(row.parked), oldestPendingAgeMs: row.oldest === null ? null : Number(row.oldest) };
+			outboxBacklog() {
+				return readOutboxBacklog(this.fork());
 			},
 		},
 	};

@@ -33,3 +33,9 @@ export const createOutboxTableSql = [
  * can then update a row in place (a HOT update) instead of adding an entry to every index.
  */
 export const outboxFillFactorSql = `alter table outbox_messages set (fillfactor = 70)`;
+
+/**
+ * Parked rows are few and the table keeps every published row for the retention period: the
+ * backlog gauge counts them on this index instead of scanning the table.
+ */
+export const outboxParkedIndexSql = `create index outbox_messages_parked_idx on outbox_messages (seq) where parked_at is not null`;

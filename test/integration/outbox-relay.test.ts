@@ -15,6 +15,7 @@ import { KafkaEventLog } from "../../infra/eventlog/kafka-event-log.js";
 import { ordersMigrations } from "../../migrations/orders/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
 import { enqueueEvents } from "../../mixins/outbox/enqueue-event.js";
+import { readOutboxBacklog } from "../../mixins/outbox/outbox-backlog.js";
 import { OutboxRelay, type OutboxRelayOptions } from "../../mixins/outbox/outbox-relay.js";
 import { watchTopics } from "../support/kafka-probe.js";
 import { waitFor } from "../support/wait-for.js";
@@ -200,6 +201,17 @@ describe("outbox relay", () => {
 		expect(byId.get(refusedId)!.last_error.length).toBeGreaterThan(0);
 		expect(byId.get(refusedId)!.parked_at).not.toBeNull();
 		for (const id of behind) expect(byId.get(id)!.published_at).not.toBeNull();
+
+		// The backlog gauge, read off the partial indexes, agrees with a count of the whole table.
+		await fill(topic, 2);
+		const [counted] = await sql().execute(
+			`select count(*) filter (where published_at is null and parked_at is null)::int as pending, count(*) filter (where parked_at is not null)::int as parked from outbox_messages`,
+		);
+		const backlog = await readOutboxBacklog(sql());
+		expect(backlog).toMatchObject({ pending: counted.pending, parked: counted.parked });
+		expect(backlog.pending).toBeGreaterThanOrEqual(2);
+		expect(backlog.parked).toBeGreaterThanOrEqual(2);
+		expect(backlog.oldestPendingAgeMs).toBeGreaterThanOrEqual(0);
 	});
 
 	it("deletes published rows past the retention period and keeps the rest", async () => {

@@ -12,7 +12,7 @@ import type { ServiceBroker } from "moleculer";
 export const METRIC = {
 	/** counter {status, reason}: orders that reached a final status. */
 	ordersSettled: "gozon.orders.settled.total",
-	/** gauge {status}: orders in the database by status, counted periodically (the same on every orders instance). */
+	/** gauge {status="NEW"}: orders waiting for their payment, counted periodically (the same on every orders instance). */
 	orders: "gozon.orders",
 	/** histogram {status}: seconds from an order's creation to its final status. */
 	orderSettleSeconds: "gozon.order.settle.seconds",
@@ -44,7 +44,7 @@ const lagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 
 const DEFINITIONS = [
 	{ name: METRIC.ordersSettled, type: "counter", labelNames: ["status", "reason"], description: "Orders that reached a final status" },
-	{ name: METRIC.orders, type: "gauge", labelNames: ["status"], description: "Orders in the database by status (periodic count)" },
+	{ name: METRIC.orders, type: "gauge", labelNames: ["status"], description: "Orders waiting for their payment (periodic count of status NEW)" },
 	{ name: METRIC.orderSettleSeconds, type: "histogram", labelNames: ["status"], buckets: latencyBuckets, unit: "seconds", description: "Seconds from order creation to its final status" },
 	{ name: METRIC.outboxPending, type: "gauge", labelNames: ["service"], description: "Outbox rows waiting to be published" },
 	{ name: METRIC.outboxParked, type: "gauge", labelNames: ["service"], description: "Outbox rows parked after too many refusals" },

@@ -209,7 +209,7 @@ export class OutboxRelay {
 		while (next) {
 			const rows: ClaimedRow[] = await next;
 			if (rows.length === 0) break;
-			next = rows.length >= this.opts.batchSize && this.running ? this.inBackground(this.claim()) : undefined;
+			next = rows.length >= this.opts.batchSize && this.running ? this.inBackground(this.claim(rows[rows.length - 1].seq)) : undefined;
 			let sent: SendOutcome;
 			try {
 				sent = await this.send(rows);
@@ -322,21 +322,28 @@ export class OutboxRelay {
 		return { published, failures, invalid };
 	}
 
-	private async claim(): Promise<ClaimedRow[]> {
+	/**
+	 * Claims the first claimable rows in commit order, after `after` if given. Within one pass
+	 * over a backlog every claim starts behind the previous one: the rows in front of it were
+	 * either this relay's own (leased, or published and dead in the index until vacuum) or not
+	 * claimable a moment ago, and the next pass, which starts from the beginning, finds those.
+	 * Without the bound, each claim would walk over all of them again.
+	 */
+	private async claim(after = "0"): Promise<ClaimedRow[]> {
 		const em = this.opts.db.em.fork() as SqlEm;
 		return em.execute<ClaimedRow[]>(
 			`update outbox_messages
 			    set claimed_by = ?, claimed_until = clock_timestamp() + (? || ' milliseconds')::interval
 			  where seq in (
 			        select seq from outbox_messages
-			         where published_at is null and parked_at is null
+			         where published_at is null and parked_at is null and seq > ?
 			           and (next_attempt_at is null or next_attempt_at <= clock_timestamp())
 			           and (claimed_until is null or claimed_until < clock_timestamp())
 			         order by seq
 			         limit ?
 			           for update skip locked)
 			returning seq, id, topic, key, payload, headers, attempts`,
-			[this.relayId, String(this.opts.leaseMs), this.opts.batchSize],
+			[this.relayId, String(this.opts.leaseMs), after, this.opts.batchSize],
 		).then(rows => rows.sort((a, b) => Number(a.seq) - Number(b.seq)));
 	}
 

@@ -70,7 +70,7 @@ type SqlEm = SqlEntityManager;
 
 export class OutboxRelay {
 	readonly stats: RelayStats = { published: 0, failedAttempts: 0, parked: 0, outageErrors: 0, lastError: null };
-	/** Told of each batch once it is marked published (metrics hang on it). */
+	/** Told of each batch once the log has it (metrics hang on it). */
 	onPublished: ((rows: readonly { topic: string; payload: unknown }[]) => void) | undefined;
 	private running = false;
 	/** The mark of the last sent batch, still running. */
@@ -315,11 +315,19 @@ export class OutboxRelay {
 				}
 			}
 		} catch (outage) {
+			this.recordPublished(published);
 			await this.settle(published, new Map(), rows, invalid).catch(() => undefined);
 			throw outage;
 		}
+		this.recordPublished(published);
 		failpoint("relay.afterPublish");
 		return { published, failures, invalid };
+	}
+
+	/** Counted when the log has the events, not when their mark commits, which may come later. */
+	private recordPublished(published: ClaimedRow[]): void {
+		this.stats.published += published.length;
+		if (published.length > 0) this.onPublished?.(published);
 	}
 
 	/**
@@ -380,8 +388,6 @@ export class OutboxRelay {
 				}
 			});
 		}
-		this.stats.published += published.length;
-		if (published.length > 0) this.onPublished?.(published);
 	}
 
 	private async recordFailure(em: SqlEm, row: ClaimedRow, error: string, permanent: boolean): Promise<void> {

@@ -11,6 +11,7 @@
 import type { EntityManager } from "@mikro-orm/core";
 import type { CloudEvent } from "../../domain/events/envelope.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
+import { uuidKey } from "../../domain/uuid-key.js";
 
 export interface OutboxEntry {
 	topic: string;
@@ -48,16 +49,10 @@ export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[], l
 	const sqlEm = em as SqlEntityManager;
 	const leased = lease ? ", ?, clock_timestamp() + (? || ' milliseconds')::interval" : "";
 	const values = entries.map(() => `(?, ?, ?, ?::jsonb, ?::jsonb${leased})`).join(", ");
-	const params = entries.flatMap(e => [
-		e.event.id,
-		e.topic,
-		e.key,
-		JSON.stringify(e.event),
-		JSON.stringify(e.headers ?? {}),
-		...(lease ? [lease.holder, String(lease.ms)] : []),
-	]);
+	const rows = entries.map(e => ({ id: e.event.id, topic: e.topic, key: e.key, payload: e.event, headers: e.headers ?? {}, attempts: 0 }));
+	const params = rows.flatMap(r => [r.id, r.topic, r.key, JSON.stringify(r.payload), JSON.stringify(r.headers), ...(lease ? [lease.holder, String(lease.ms)] : [])]);
 	const columns = `id, topic, key, payload, headers${lease ? ", claimed_by, claimed_until" : ""}`;
 	const inserted = await sqlEm.execute<{ seq: string; id: string }[]>(`insert into outbox_messages (${columns}) values ${values} returning seq, id`, params);
-	const seqOf = new Map(inserted.map(row => [row.id.toLowerCase(), String(row.seq)]));
-	return entries.map(e => ({ seq: seqOf.get(e.event.id.toLowerCase())!, id: e.event.id, topic: e.topic, key: e.key, payload: e.event, headers: e.headers ?? {}, attempts: 0 }));
+	const seqOf = new Map(inserted.map(row => [uuidKey(row.id), String(row.seq)]));
+	return rows.map(r => ({ ...r, seq: seqOf.get(uuidKey(r.id))! }));
 }

@@ -65,32 +65,44 @@ async function fill(topic: string, count: number): Promise<string[]> {
 	return events.map(e => e.id);
 }
 
+/** A topic of the test's own, already on the broker, and a watch on it. */
+async function watchedTopic() {
+	const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+	await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
+	return { topic, watch: await watchTopics([topic]) };
+}
+
+/** Waits until every one of `ids` is on the watched topic; returns the ids seen there, repeats included. */
+function allOnKafka(watch: Awaited<ReturnType<typeof watchTopics>>, ids: string[], what: string, timeoutMs = 30_000): Promise<string[]> {
+	return waitFor(
+		async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
+		got => ids.every(id => got.includes(id)),
+		{ what, timeoutMs },
+	);
+}
+
+async function unpublished(ids: string[]): Promise<number> {
+	const [row] = await sql().execute<{ n: number }[]>(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]);
+	return row.n;
+}
+
 describe("outbox relay", () => {
 	it("shares a backlog between two relays, publishing each row exactly once", async () => {
-		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
-		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
-		const watch = await watchTopics([topic]);
+		const { topic, watch } = await watchedTopic();
 		const ids = await fill(topic, 400);
 		const [a, b] = [relay(), relay()];
 		await Promise.all([a.start(), b.start()]);
-		const seen = await waitFor(
-			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
-			got => ids.every(id => got.includes(id)),
-			{ what: "all 400 rows on Kafka", timeoutMs: 60_000 },
-		);
+		const seen = await allOnKafka(watch, ids, "all 400 rows on Kafka", 60_000);
 		await watch.stop();
 		await Promise.all([a.stop(), b.stop()]);
 		expect(new Set(seen).size).toBe(seen.length);
 		expect(a.stats.published).toBeGreaterThan(0);
 		expect(b.stats.published).toBeGreaterThan(0);
-		const [left] = await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]);
-		expect(left.n).toBe(0);
+		expect(await unpublished(ids)).toBe(0);
 	});
 
 	it("comes back for rows it had to skip once their lease runs out, after draining the rest", async () => {
-		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
-		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
-		const watch = await watchTopics([topic]);
+		const { topic, watch } = await watchedTopic();
 		const ids = await fill(topic, 60);
 		// The first ten are in another relay's hands for a while, so each claim of the drain
 		// starts behind them.
@@ -100,21 +112,14 @@ describe("outbox relay", () => {
 		);
 		const r = relay({ batchSize: 20, pollIntervalMs: 200 });
 		await r.start();
-		await waitFor(
-			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
-			got => ids.every(id => got.includes(id)),
-			{ what: "all 60 rows on Kafka", timeoutMs: 30_000 },
-		);
+		await allOnKafka(watch, ids, "all 60 rows on Kafka");
 		await watch.stop();
 		await r.stop();
-		const [left] = await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]);
-		expect(left.n).toBe(0);
+		expect(await unpublished(ids)).toBe(0);
 	});
 
 	it("sends the rows its own service commits itself, leased to it from the insert", async () => {
-		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
-		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
-		const watch = await watchTopics([topic]);
+		const { topic, watch } = await watchedTopic();
 		// The owner never polls; the other relay polls every 200 ms and finds nothing it may claim.
 		const [owner, other] = [relay({ pollIntervalMs: 60_000 }), relay({ pollIntervalMs: 200 })];
 		await Promise.all([owner.start(), other.start()]);
@@ -126,13 +131,9 @@ describe("outbox relay", () => {
 		// Long enough for the other relay to have polled several times.
 		await new Promise(resolve => setTimeout(resolve, 800));
 		owner.publishCommitted(written);
-		const seen = await waitFor(
-			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
-			got => ids.every(id => got.includes(id)),
-			{ what: "the 30 committed rows on Kafka", timeoutMs: 30_000 },
-		);
+		const seen = await allOnKafka(watch, ids, "the 30 committed rows on Kafka");
 		await waitFor(
-			async () => (await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]))[0].n,
+			() => unpublished(ids),
 			n => n === 0,
 			{ what: "the rows marked published" },
 		);
@@ -141,6 +142,20 @@ describe("outbox relay", () => {
 		expect(seen.length).toBe(30);
 		expect(owner.stats.published).toBe(30);
 		expect(other.stats.published).toBe(0);
+	});
+
+	it("refuses to write an invalid event, failing the transaction, so nothing unchecked is sent from memory", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		const r = relay({ pollIntervalMs: 60_000 });
+		await r.start();
+		const good = event(topic);
+		const bad = { ...event(topic), specversion: "0.3" } as unknown as ReturnType<typeof event>;
+		await expect(
+			db.em.fork().transactional(em => r.enqueue(em, [good, bad].map(e => ({ topic, key: e.data.userId, event: e })))),
+		).rejects.toThrow(/refusing to publish an invalid gozon\.order\.created event/);
+		await r.stop();
+		const [written] = await sql().execute<{ n: number }[]>(`select count(*)::int as n from outbox_messages where id in (?)`, [[good.id, bad.id]]);
+		expect(written.n).toBe(0);
 	});
 
 	it("marks the small batches it sends in a short while with one statement", async () => {
@@ -158,7 +173,7 @@ describe("outbox relay", () => {
 			await new Promise(resolve => setTimeout(resolve, 50));
 		}
 		await waitFor(
-			async () => (await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and published_at is null`, [ids]))[0].n,
+			() => unpublished(ids),
 			n => n === 0,
 			{ what: "the ten rows marked published" },
 		);
@@ -169,9 +184,7 @@ describe("outbox relay", () => {
 	});
 
 	it("leaves a dead relay's committed rows to another relay once the lease runs out", async () => {
-		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
-		await eventLog.publish([{ topic, key: "warm-up", value: "{}" }]);
-		const watch = await watchTopics([topic]);
+		const { topic, watch } = await watchedTopic();
 		const dead = relay({ pollIntervalMs: 60_000, leaseMs: 2000 });
 		await dead.start();
 		const events = Array.from({ length: 10 }, () => event(topic));
@@ -181,11 +194,7 @@ describe("outbox relay", () => {
 		const survivor = relay({ pollIntervalMs: 200 });
 		await survivor.start();
 		const ids = events.map(e => e.id);
-		await waitFor(
-			async () => watch.messages.filter(m => m.value !== "{}").map(m => JSON.parse(m.value).id as string),
-			got => ids.every(id => got.includes(id)),
-			{ what: "the dead relay's rows on Kafka", timeoutMs: 30_000 },
-		);
+		await allOnKafka(watch, ids, "the dead relay's rows on Kafka");
 		const waited = performance.now() - committedAt;
 		await watch.stop();
 		await Promise.all([dead.stop(), survivor.stop()]);

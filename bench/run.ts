@@ -14,6 +14,8 @@ import { runAudit } from "../infra/audit/run-audit.js";
 import { httpGetter } from "./http-get.js";
 import { measureBareHttpRead } from "./limits/bare-http-read.js";
 import { measureKafkaRawRate } from "./limits/kafka-raw-rate.js";
+import { createLimitDatabases } from "./limits/limit-databases.js";
+import { measurePgbenchRate } from "./limits/pgbench-commit-rate.js";
 import { measurePostgresCommitRate } from "./limits/postgres-commit-rate.js";
 import { closedLoop, rate } from "./load.js";
 import { progress, step } from "./progress.js";
@@ -45,18 +47,32 @@ for (const name of Object.values(dbNames)) {
 }
 const urls = { orders: urlOf(dbNames.orders), payments: urlOf(dbNames.payments) };
 
-step("starting gateway, 2 × orders, 2 × payments as separate processes");
+// BENCH_INSTANCES=1: one instance of each service instead of the stack's two (see README.md).
+const topology = process.env.BENCH_INSTANCES === "1" ? stackTopology().filter(spec => spec.name.endsWith("-1")) : stackTopology();
+step(`starting ${topology.map(spec => spec.name).join(", ")} as separate processes`);
 // BENCH_PROFILE=<dir>: every service process writes a CPU profile there when the run ends.
-const mesh = await startBenchMesh(stackTopology(), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);
-const results: Record<string, unknown> = { machine, smoke, startedAt: new Date().toISOString() };
+const mesh = await startBenchMesh(topology, { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);
+const results: Record<string, unknown> = { machine, smoke, instances: topology.map(spec => spec.name), startedAt: new Date().toISOString() };
 try {
 	step("limit: Kafka raw produce and consume (kafkajs)");
 	const kafka = await measureKafkaRawRate({ brokers: infra.KAFKA_BROKERS.split(","), messages: smoke ? 2000 : 200_000, batchSize: 1000, partitions: 6, onTick: progress });
 	results.kafkaRaw = kafka;
 
-	step("limit: PostgreSQL commit rate of one order's three transactions (pg, no services)");
-	const commit = await measurePostgresCommitRate({ ordersUrl: urls.orders, paymentsUrl: urls.payments, clients: 16, durationMs: seconds(20, 2), onTick: n => progress(`postgres: ${n} orders' transactions committed`) });
-	results.postgresCommitRate = commit;
+	const limitDbs = await createLimitDatabases(admin, urlOf, suffix);
+	let commit: Awaited<ReturnType<typeof measurePgbenchRate>>;
+	let driverRate: Awaited<ReturnType<typeof measurePostgresCommitRate>>;
+	try {
+		step("limit: PostgreSQL's own rate for one order's three transactions (pgbench, no services)");
+		commit = await measurePgbenchRate({ ordersUrl: limitDbs.ordersUrl, paymentsUrl: limitDbs.paymentsUrl, clients: 16, durationMs: seconds(21, 3), onTick: progress });
+		results.postgresCommitRate = commit;
+		step(`  ${commit.ordersPerSecond.toFixed(0)} orders/s (create ${commit.transactionsPerSecond.create.toFixed(0)}, pay ${commit.transactionsPerSecond.pay.toFixed(0)}, settle ${commit.transactionsPerSecond.settle.toFixed(0)} transactions/s)`);
+		step("the same transactions through node-postgres from one Node process");
+		driverRate = await measurePostgresCommitRate({ ordersUrl: limitDbs.ordersUrl, paymentsUrl: limitDbs.paymentsUrl, clients: 16, durationMs: seconds(10, 2), onTick: n => progress(`node-postgres: ${n} orders' transactions committed`) });
+		results.nodePostgresRate = driverRate;
+		step(`  ${driverRate.ordersPerSecond.toFixed(0)} orders/s`);
+	} finally {
+		await limitDbs.drop();
+	}
 
 	step("setting up funded users");
 	const users = await fundUsers(mesh.url, smoke ? 20 : 500);
@@ -118,7 +134,8 @@ try {
 	step(`  audit ${audit.ok ? "OK" : `FAILED (${audit.violations.length} violations)`}`);
 
 	const rows: Row[] = [
-		{ measure: "end-to-end orders/s (saturation)", value: throughput.ordersPerSecond, unit: "orders/s", limitName: "PostgreSQL commits of the same work", limit: commit.ordersPerSecond, ratio: throughput.ordersPerSecond / commit.ordersPerSecond, target: "≥ 1,000/s and ≥ 50% of limit", met: throughput.ordersPerSecond >= 1000 && throughput.ordersPerSecond / commit.ordersPerSecond >= 0.5 },
+		{ measure: "end-to-end orders/s (saturation)", value: throughput.ordersPerSecond, unit: "orders/s", limitName: "PostgreSQL alone, pgbench", limit: commit.ordersPerSecond, ratio: throughput.ordersPerSecond / commit.ordersPerSecond, target: "≥ 1,000/s and ≥ 50% of limit", met: throughput.ordersPerSecond >= 1000 && throughput.ordersPerSecond / commit.ordersPerSecond >= 0.5 },
+		{ measure: "same transactions via node-postgres, one process", value: driverRate.ordersPerSecond, unit: "orders/s", limitName: "PostgreSQL alone, pgbench", limit: commit.ordersPerSecond, ratio: driverRate.ordersPerSecond / commit.ordersPerSecond, target: "", met: null },
 		{ measure: "create → final p99 at half load", value: latency.p99, unit: "ms", limitName: "target", limit: 150, ratio: 150 / latency.p99, target: "≤ 150 ms", met: latency.p99 <= 150 },
 		{ measure: "create → final p50 at half load", value: latency.p50, unit: "ms", limitName: "", limit: null, ratio: null, target: "", met: null },
 		{ measure: "relay events/s", value: relay.eventsPerSecond, unit: "events/s", limitName: "kafkajs raw produce", limit: kafka.producePerSecond, ratio: relay.eventsPerSecond / kafka.producePerSecond, target: "≥ 20,000/s", met: relay.eventsPerSecond >= 20_000 },

@@ -23,9 +23,12 @@ describe("npm run bench", () => {
 		const result = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
 		expect(result.smoke).toBe(true);
 		expect(result.audit).toMatchObject({ ok: true, violations: 0 });
-		for (const key of ["kafkaRaw", "postgresCommitRate", "endToEnd", "latency", "latencyByLoad", "cpuAtSaturation", "gatewayRead", "bareHttpRead", "relay"]) {
+		for (const key of ["kafkaRaw", "postgresCommitRate", "nodePostgresRate", "endToEnd", "latency", "latencyByLoad", "cpuAtSaturation", "gatewayRead", "bareHttpRead", "relay"]) {
 			expect(result[key]).toBeDefined();
 		}
+		// The database's limit comes from pgbench, one figure per transaction of an order.
+		expect(result.postgresCommitRate.tool).toMatch(/pgbench/);
+		for (const kind of ["create", "pay", "settle"]) expect(result.postgresCommitRate.transactionsPerSecond[kind]).toBeGreaterThan(0);
 		expect(result.endToEnd.unsettled).toBe(0);
 		expect(result.relay.eventsPerSecond).toBeGreaterThan(0);
 		expect(result.latencyByLoad.map((p: { share: number }) => p.share)).toEqual([0.1, 0.25, 0.5]);

@@ -1,0 +1,106 @@
+/**
+ * PostgreSQL's own limit for Gozon's work, measured with pgbench (PostgreSQL's C client,
+ * prepared statements, two threads) so that the client never is the bottleneck: each of an
+ * order's three transactions (create with its outbox row; pay with inbox, account, ledger,
+ * payment and outbox rows; settle with inbox and status) runs alone on the whole box, and the
+ * orders per second the database can commit is 1 / (1/create + 1/pay + 1/settle).
+ */
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import pg from "pg";
+
+export interface PgbenchRate {
+	ordersPerSecond: number;
+	/** Transactions per second of each kind, each measured alone. */
+	transactionsPerSecond: { create: number; pay: number; settle: number };
+	clients: number;
+	tool: string;
+}
+
+/** 200 users and 100,000 orders, with ids pgbench can compute from a number. */
+const USERS = 200;
+const ORDERS = 100_000;
+const uuidOf = (variable: string) => `('00000000-0000-4000-8000-' || lpad(${variable}::text, 12, '0'))::uuid`;
+const event = (type: string) =>
+	JSON.stringify({ specversion: "1.0", id: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", source: "bench", type, time: "2026-01-01T00:00:00.000Z", subject: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", datacontenttype: "application/json", data: { orderId: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", userId: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", amount: 1, description: "bench" } });
+
+const SCRIPTS = {
+	create: `\\set u random(1, ${USERS})
+begin;
+insert into orders (id, user_id, amount, description, status, created_at, updated_at) values (gen_random_uuid(), ${uuidOf(":u")}, 1, 'bench', 'NEW', now(), now());
+insert into outbox_messages (id, topic, key, payload, published_at) values (gen_random_uuid(), 'gozon.bench.limit', 'k', '${event("gozon.order.created")}'::jsonb, now());
+commit;
+`,
+	pay: `\\set u random(1, ${USERS})
+begin;
+insert into inbox_messages (event_id, type, source, topic) values (gen_random_uuid(), 'gozon.order.created', 'bench', 'bench') on conflict do nothing;
+select balance, version from accounts where user_id = ${uuidOf(":u")};
+update accounts set balance = balance - 1, version = version + 1, updated_at = now() where user_id = ${uuidOf(":u")};
+insert into ledger_entries (id, user_id, type, amount, order_id, created_at) values (gen_random_uuid(), ${uuidOf(":u")}, 'DEBIT', 1, gen_random_uuid(), now());
+insert into payments (order_id, user_id, amount, outcome, created_at) values (gen_random_uuid(), ${uuidOf(":u")}, 1, 'SUCCEEDED', now());
+insert into outbox_messages (id, topic, key, payload, published_at) values (gen_random_uuid(), 'gozon.bench.limit', 'k', '${event("gozon.payment.succeeded")}'::jsonb, now());
+commit;
+`,
+	settle: `\\set o random(1, ${ORDERS})
+begin;
+insert into inbox_messages (event_id, type, source, topic) values (gen_random_uuid(), 'gozon.payment.succeeded', 'bench', 'bench') on conflict do nothing;
+update orders set status = 'FINISHED', updated_at = now() where id = ${uuidOf(":o")};
+commit;
+`,
+};
+
+async function seed(ordersUrl: string, paymentsUrl: string): Promise<void> {
+	const payments = new pg.Client({ connectionString: paymentsUrl });
+	await payments.connect();
+	await payments.query(`insert into accounts (user_id, balance, version, created_at, updated_at)
+		select ${uuidOf("g")}, 1000000000, 1, now(), now() from generate_series(1, ${USERS}) g`);
+	await payments.end();
+	const orders = new pg.Client({ connectionString: ordersUrl });
+	await orders.connect();
+	await orders.query(`insert into orders (id, user_id, amount, description, status, created_at, updated_at)
+		select ${uuidOf("g")}, ${uuidOf(`(g % ${USERS} + 1)`)}, 1, 'bench', 'NEW', now(), now() from generate_series(1, ${ORDERS}) g`);
+	await orders.query("vacuum analyze orders");
+	await orders.end();
+}
+
+/** Runs one script; returns its transactions per second. */
+function pgbench(url: string, script: string, clients: number, seconds: number, onTick?: (text: string) => void): Promise<number> {
+	return new Promise((resolve, reject) => {
+		const child = spawn("pgbench", ["-n", "-c", String(clients), "-j", "2", "-T", String(seconds), "-M", "prepared", "-P", "1", "-f", script, url]);
+		let out = "";
+		let err = "";
+		child.stdout.on("data", chunk => (out += chunk));
+		child.stderr.on("data", chunk => {
+			err += chunk;
+			const progress = String(chunk).trim().split("\n").pop();
+			if (progress?.startsWith("progress:")) onTick?.(`pgbench ${path.basename(script, ".sql")}: ${progress.slice(10)}`);
+		});
+		child.on("error", reject);
+		child.on("close", code => {
+			const tps = /tps = ([\d.]+)/.exec(out);
+			if (code !== 0 || !tps) reject(new Error(`pgbench ${path.basename(script)} failed (${code}): ${err.slice(-500)}`));
+			else resolve(Number(tps[1]));
+		});
+	});
+}
+
+export async function measurePgbenchRate(opts: { ordersUrl: string; paymentsUrl: string; clients: number; durationMs: number; onTick?: (text: string) => void }): Promise<PgbenchRate> {
+	const { stdout: version } = await promisify(execFile)("pgbench", ["--version"]);
+	await seed(opts.ordersUrl, opts.paymentsUrl);
+	const dir = mkdtempSync(path.join(tmpdir(), "gozon-pgbench-"));
+	try {
+		const seconds = Math.max(1, Math.round(opts.durationMs / 3000));
+		const rates = { create: 0, pay: 0, settle: 0 };
+		for (const kind of ["create", "pay", "settle"] as const) {
+			const script = path.join(dir, `${kind}.sql`);
+			writeFileSync(script, SCRIPTS[kind]);
+			rates[kind] = await pgbench(kind === "pay" ? opts.paymentsUrl : opts.ordersUrl, script, opts.clients, seconds, opts.onTick);
+		}
+		return { ordersPerSecond: 1 / (1 / rates.create + 1 / rates.pay + 1 / rates.settle), transactionsPerSecond: rates, clients: opts.clients, tool: version.trim() };
+	} finally {
+		rmSync(dir, { recursive: true, force: true });
+	}
+}

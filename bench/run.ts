@@ -14,7 +14,8 @@ import { runAudit } from "../infra/audit/run-audit.js";
 import { httpGetter } from "./http-get.js";
 import { measureBareHttpRead } from "./limits/bare-http-read.js";
 import { measureKafkaRawRate } from "./limits/kafka-raw-rate.js";
-import { createLimitDatabases } from "./limits/limit-databases.js";
+import { createFreshDatabases, databaseUrl, dropDatabases } from "./fresh-databases.js";
+import { withLimitDatabases } from "./limits/limit-databases.js";
 import { measurePgbenchRate } from "./limits/pgbench-commit-rate.js";
 import { measurePostgresCommitRate } from "./limits/postgres-commit-rate.js";
 import { closedLoop, rate } from "./load.js";
@@ -38,14 +39,10 @@ const infra = await ensureInfra({ log: line => step(line) });
 // A fresh pair of databases: the figures never depend on what earlier runs left behind.
 const suffix = smoke ? `smoke_${randomUUID().slice(0, 6)}` : "run";
 const dbNames = { orders: `gozon_bench_orders_${suffix}`, payments: `gozon_bench_payments_${suffix}` };
-const urlOf = (name: string) => infra.ORDERS_DB_URL.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
 const admin = new pg.Client({ connectionString: infra.ORDERS_DB_URL });
 await admin.connect();
-for (const name of Object.values(dbNames)) {
-	await admin.query(`drop database if exists ${name} with (force)`);
-	await admin.query(`create database ${name}`);
-}
-const urls = { orders: urlOf(dbNames.orders), payments: urlOf(dbNames.payments) };
+await createFreshDatabases(admin, Object.values(dbNames));
+const urls = { orders: databaseUrl(infra.ORDERS_DB_URL, dbNames.orders), payments: databaseUrl(infra.ORDERS_DB_URL, dbNames.payments) };
 
 // BENCH_INSTANCES=1: one instance of each service instead of the stack's two (see README.md).
 const topology = process.env.BENCH_INSTANCES === "1" ? stackTopology().filter(spec => spec.name.endsWith("-1")) : stackTopology();
@@ -58,21 +55,17 @@ try {
 	const kafka = await measureKafkaRawRate({ brokers: infra.KAFKA_BROKERS.split(","), messages: smoke ? 2000 : 200_000, batchSize: 1000, partitions: 6, onTick: progress });
 	results.kafkaRaw = kafka;
 
-	const limitDbs = await createLimitDatabases(admin, urlOf, suffix);
-	let commit: Awaited<ReturnType<typeof measurePgbenchRate>>;
-	let driverRate: Awaited<ReturnType<typeof measurePostgresCommitRate>>;
-	try {
+	const { commit, driverRate } = await withLimitDatabases(admin, infra.ORDERS_DB_URL, suffix, async limitDbs => {
 		step("limit: PostgreSQL's own rate for one order's three transactions (pgbench, no services)");
-		commit = await measurePgbenchRate({ ordersUrl: limitDbs.ordersUrl, paymentsUrl: limitDbs.paymentsUrl, clients: 16, durationMs: seconds(21, 3), onTick: progress });
-		results.postgresCommitRate = commit;
+		const commit = await measurePgbenchRate({ ...limitDbs, clients: 16, durationMs: seconds(21, 3), onTick: progress });
 		step(`  ${commit.ordersPerSecond.toFixed(0)} orders/s (create ${commit.transactionsPerSecond.create.toFixed(0)}, pay ${commit.transactionsPerSecond.pay.toFixed(0)}, settle ${commit.transactionsPerSecond.settle.toFixed(0)} transactions/s)`);
 		step("the same transactions through node-postgres from one Node process");
-		driverRate = await measurePostgresCommitRate({ ordersUrl: limitDbs.ordersUrl, paymentsUrl: limitDbs.paymentsUrl, clients: 16, durationMs: seconds(10, 2), onTick: n => progress(`node-postgres: ${n} orders' transactions committed`) });
-		results.nodePostgresRate = driverRate;
+		const driverRate = await measurePostgresCommitRate({ ...limitDbs, clients: 16, durationMs: seconds(10, 2), onTick: n => progress(`node-postgres: ${n} orders' transactions committed`) });
 		step(`  ${driverRate.ordersPerSecond.toFixed(0)} orders/s`);
-	} finally {
-		await limitDbs.drop();
-	}
+		return { commit, driverRate };
+	});
+	results.postgresCommitRate = commit;
+	results.nodePostgresRate = driverRate;
 
 	step("setting up funded users");
 	const users = await fundUsers(mesh.url, smoke ? 20 : 500);
@@ -150,6 +143,6 @@ try {
 	if (!audit.ok || throughput.unsettled > 0 || latency.unsettled > 0) process.exitCode = 1;
 } finally {
 	await mesh.stop();
-	if (smoke) for (const name of Object.values(dbNames)) await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+	if (smoke) await dropDatabases(admin, Object.values(dbNames)).catch(() => undefined);
 	await admin.end();
 }

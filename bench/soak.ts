@@ -12,6 +12,7 @@ import { formatAudit, runAudit } from "../infra/audit/run-audit.js";
 import { fixKafkaJsIdleLoop } from "../infra/eventlog/kafkajs-idle-loop.js";
 import { ensureInfra, startKafka, stopKafka } from "../infra/local/index.js";
 import { stackTopology } from "../infra/local/service-processes.js";
+import { createFreshDatabases, databaseUrl, dropDatabases } from "./fresh-databases.js";
 import { httpGetter, httpPoster } from "./http-get.js";
 import { progress, step } from "./progress.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
@@ -23,11 +24,10 @@ const infra = await ensureInfra({ log: line => step(line) });
 
 const suffix = randomUUID().slice(0, 6);
 const dbNames = { orders: `gozon_soak_orders_${suffix}`, payments: `gozon_soak_payments_${suffix}` };
-const urlOf = (name: string) => infra.ORDERS_DB_URL.replace(/\/[^/?]+(\?|$)/, `/${name}$1`);
 const admin = new pg.Client({ connectionString: infra.ORDERS_DB_URL });
 await admin.connect();
-for (const name of Object.values(dbNames)) await admin.query(`create database ${name}`);
-const urls = { orders: urlOf(dbNames.orders), payments: urlOf(dbNames.payments) };
+await createFreshDatabases(admin, Object.values(dbNames));
+const urls = { orders: databaseUrl(infra.ORDERS_DB_URL, dbNames.orders), payments: databaseUrl(infra.ORDERS_DB_URL, dbNames.payments) };
 
 step(`soak: ${seconds} s of mixed load on gateway + 2 × orders + 2 × payments, with faults`);
 const mesh = await startBenchMesh(stackTopology(), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments, OUTBOX_LEASE_MS: "5000" });
@@ -108,7 +108,7 @@ const doubled = audit.violations.filter(v => /\d+ DEBITs/.test(v.detail)).length
 await Promise.all([ordersDb.end(), paymentsDb.end()]);
 await mesh.stop();
 // A failed audit keeps its databases for a look; a clean run leaves nothing behind.
-if (audit.ok) for (const name of Object.values(dbNames)) await admin.query(`drop database if exists ${name} with (force)`).catch(() => undefined);
+if (audit.ok) await dropDatabases(admin, Object.values(dbNames)).catch(() => undefined);
 await admin.end();
 
 const total = [...classes.values()].reduce((a, b) => a + b, 0);

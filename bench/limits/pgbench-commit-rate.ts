@@ -6,11 +6,13 @@
  * orders per second the database can commit is 1 / (1/create + 1/pay + 1/settle).
  */
 import { execFile, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import pg from "pg";
+import { envelope } from "./postgres-commit-rate.js";
 
 export interface PgbenchRate {
 	ordersPerSecond: number;
@@ -24,8 +26,7 @@ export interface PgbenchRate {
 const USERS = 200;
 const ORDERS = 100_000;
 const uuidOf = (variable: string) => `('00000000-0000-4000-8000-' || lpad(${variable}::text, 12, '0'))::uuid`;
-const event = (type: string) =>
-	JSON.stringify({ specversion: "1.0", id: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", source: "bench", type, time: "2026-01-01T00:00:00.000Z", subject: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", datacontenttype: "application/json", data: { orderId: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", userId: "3b1f1c9e-4a57-4a0e-9d7e-1a2b3c4d5e6f", amount: 1, description: "bench" } });
+const event = (type: string) => envelope(type, randomUUID(), randomUUID());
 
 const SCRIPTS = {
 	create: `\\set u random(1, ${USERS})

@@ -14,7 +14,8 @@ export interface CommitRate {
 	clients: number;
 }
 
-const envelope = (type: string, orderId: string, userId: string) =>
+/** The event an outbox row of the limits carries, the size of a real one. */
+export const envelope = (type: string, orderId: string, userId: string) =>
 	JSON.stringify({ specversion: "1.0", id: randomUUID(), source: "bench", type, time: new Date().toISOString(), subject: orderId, datacontenttype: "application/json", data: { orderId, userId, amount: 1, description: "bench" } });
 
 export async function measurePostgresCommitRate(opts: { ordersUrl: string; paymentsUrl: string; clients: number; durationMs: number; onTick?: (n: number) => void }): Promise<CommitRate> {

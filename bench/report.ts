@@ -19,6 +19,8 @@ export interface CpuReport {
 	components: { component: string; cpuSeconds: number; share: number }[];
 	wallSeconds: number;
 	busyCores: number;
+	/** Share of the machine's CPU time the host gave to other guests meanwhile. */
+	stolenShare: number;
 	/** Orders placed during the phase. */
 	orders: number;
 }
@@ -32,12 +34,28 @@ export interface LatencyAtLoad {
 	p99: number;
 	/** Cores the whole box kept busy meanwhile (0 where /proc is missing). */
 	busyCores: number;
+	/** Share of the machine's CPU time the host gave to other guests meanwhile. */
+	stolenShare: number;
 }
 
 /** What a report shows besides the main table. */
 export interface ReportExtras {
 	cpu?: CpuReport;
 	latencyByLoad?: LatencyAtLoad[];
+	/** Steal (CPU time the host gave to other guests) by phase, e.g. { "PostgreSQL limit": 0.12 }. */
+	steal?: Record<string, number>;
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+
+/**
+ * On a shared virtual machine the host takes the CPUs away now and then (steal), stalling every
+ * process at once; a phase's figures are comparable with another's only alongside its steal.
+ */
+export function stealLine(steal: Record<string, number>): string {
+	return `CPU time stolen by the host (given to other guests) during each phase: ${Object.entries(steal)
+		.map(([phase, share]) => `${phase} ${percent(share)}`)
+		.join(", ")}.`;
 }
 
 const fmt = (n: number | null, digits = 0) => (n === null || !Number.isFinite(n) ? "–" : n.toLocaleString("en-US", { maximumFractionDigits: digits }));
@@ -56,7 +74,7 @@ export function markdownTable(rows: Row[], machine: string): string {
 export function cpuTable(cpu: CpuReport): string {
 	if (cpu.components.length === 0) return "";
 	return [
-		`Where the CPU went at saturation: ${cpu.busyCores.toFixed(2)} cores busy for ${cpu.wallSeconds.toFixed(0)} s, ${fmt(cpu.orders)} orders placed.`,
+		`Where the CPU went at saturation: ${cpu.busyCores.toFixed(2)} cores busy for ${cpu.wallSeconds.toFixed(0)} s, ${fmt(cpu.orders)} orders placed, ${percent(cpu.stolenShare)} of the machine's CPU time stolen by the host.`,
 		"",
 		"| component | CPU s | share | CPU ms per order |",
 		"| --- | ---: | ---: | ---: |",
@@ -68,17 +86,18 @@ export function latencyTable(points: LatencyAtLoad[]): string {
 	return [
 		"Create → final latency by offered load:",
 		"",
-		"| offered load | orders/s | p50 | p95 | p99 | cores busy | CPU ms per order |",
-		"| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+		"| offered load | orders/s | p50 | p95 | p99 | cores busy | CPU ms per order | stolen by the host |",
+		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 		...points.map(
 			p =>
-				`| ${(p.share * 100).toFixed(0)}% of saturation | ${fmt(p.offeredPerSecond)} | ${fmt(p.p50, 1)} ms | ${fmt(p.p95, 1)} ms | ${fmt(p.p99, 1)} ms | ${p.busyCores.toFixed(2)} | ${p.busyCores > 0 ? ((p.busyCores * 1000) / p.offeredPerSecond).toFixed(1) : "–"} |`,
+				`| ${(p.share * 100).toFixed(0)}% of saturation | ${fmt(p.offeredPerSecond)} | ${fmt(p.p50, 1)} ms | ${fmt(p.p95, 1)} ms | ${fmt(p.p99, 1)} ms | ${p.busyCores.toFixed(2)} | ${p.busyCores > 0 ? ((p.busyCores * 1000) / p.offeredPerSecond).toFixed(1) : "–"} | ${percent(p.stolenShare)} |`,
 		),
 	].join("\n");
 }
 
 export function markdownReport(rows: Row[], machine: string, extras: ReportExtras = {}): string {
 	const parts = [markdownTable(rows, machine)];
+	if (extras.steal) parts.push("", stealLine(extras.steal));
 	if (extras.latencyByLoad && extras.latencyByLoad.length > 0) parts.push("", latencyTable(extras.latencyByLoad));
 	if (extras.cpu && extras.cpu.components.length > 0) parts.push("", cpuTable(extras.cpu));
 	return parts.join("\n");

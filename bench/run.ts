@@ -23,7 +23,7 @@ import { progress, step } from "./progress.js";
 import { markdownReport, writeReport, type CpuReport, type LatencyAtLoad, type Row } from "./report.js";
 import { observeSettlements } from "./system/observer.js";
 import { fundUsers, measureLatency, measureThroughput } from "./system/order-load.js";
-import { startCpuCount } from "./system/cpu-use.js";
+import { startCpuCount, startStealCount } from "./system/cpu-use.js";
 import { measureRelay } from "./system/relay-throughput.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
 
@@ -49,15 +49,21 @@ const topology = process.env.BENCH_INSTANCES === "1" ? stackTopology().filter(sp
 step(`starting ${topology.map(spec => spec.name).join(", ")} as separate processes`);
 // BENCH_PROFILE=<dir>: every service process writes a CPU profile there when the run ends.
 const mesh = await startBenchMesh(topology, { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);
+// Share of the machine's CPU time the host took for other guests, by phase (bench/report.ts).
+const steal: Record<string, number> = {};
 const results: Record<string, unknown> = { machine, smoke, instances: topology.map(spec => spec.name), startedAt: new Date().toISOString() };
 try {
 	step("limit: Kafka raw produce and consume (kafkajs)");
+	const stolenDuringKafka = startStealCount();
 	const kafka = await measureKafkaRawRate({ brokers: infra.KAFKA_BROKERS.split(","), messages: smoke ? 2000 : 200_000, batchSize: 1000, partitions: 6, onTick: progress });
 	results.kafkaRaw = kafka;
+	steal["Kafka limit"] = stolenDuringKafka();
 
 	const { commit, driverRate } = await withLimitDatabases(admin, infra.ORDERS_DB_URL, suffix, async limitDbs => {
 		step("limit: PostgreSQL's own rate for one order's three transactions (pgbench, no services)");
+		const stolenDuringPgbench = startStealCount();
 		const commit = await measurePgbenchRate({ ...limitDbs, clients: 16, durationMs: seconds(21, 3), onTick: progress });
+		steal["PostgreSQL limit"] = stolenDuringPgbench();
 		step(`  ${commit.ordersPerSecond.toFixed(0)} orders/s (create ${commit.transactionsPerSecond.create.toFixed(0)}, pay ${commit.transactionsPerSecond.pay.toFixed(0)}, settle ${commit.transactionsPerSecond.settle.toFixed(0)} transactions/s)`);
 		step("the same transactions through node-postgres from one Node process");
 		const driverRate = await measurePostgresCommitRate({ ...limitDbs, clients: 16, durationMs: seconds(10, 2), onTick: n => progress(`node-postgres: ${n} orders' transactions committed`) });
@@ -77,6 +83,7 @@ try {
 	const cpu = cpuAtSaturation();
 	results.endToEnd = throughput;
 	results.cpuAtSaturation = { ...cpu, orders: throughput.placed };
+	steal.saturation = cpu.stolenShare;
 	step(`  ${throughput.ordersPerSecond.toFixed(0)} orders/s settled (${throughput.createdPerSecond.toFixed(0)}/s created, ${throughput.unsettled} unsettled)`);
 
 	// Create → final latency at a share of the saturation rate, and the CPU it kept busy.
@@ -85,11 +92,13 @@ try {
 		step(`end-to-end latency at ${ratePerSecond} orders/s (${share * 100}% of saturation) for ${durationMs / 1000} s`);
 		const cpuCount = startCpuCount(mesh.pids());
 		const measured = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond, durationMs, onTick: progress });
-		const point: LatencyAtLoad = { share, offeredPerSecond: ratePerSecond, p50: measured.p50, p95: measured.p95, p99: measured.p99, busyCores: cpuCount().busyCores };
-		step(`  p50 ${measured.p50.toFixed(1)} ms, p95 ${measured.p95.toFixed(1)} ms, p99 ${measured.p99.toFixed(1)} ms`);
+		const { busyCores, stolenShare } = cpuCount();
+		const point: LatencyAtLoad = { share, offeredPerSecond: ratePerSecond, p50: measured.p50, p95: measured.p95, p99: measured.p99, busyCores, stolenShare };
+		step(`  p50 ${measured.p50.toFixed(1)} ms, p95 ${measured.p95.toFixed(1)} ms, p99 ${measured.p99.toFixed(1)} ms (${(stolenShare * 100).toFixed(0)}% of the CPU time stolen by the host)`);
 		return { measured, point };
 	};
 	const halfLoad = await latencyAt(0.5, seconds(20, 2));
+	steal["half load"] = halfLoad.point.stolenShare;
 	const latency = halfLoad.measured;
 	results.latency = latency;
 	// Where latency bends: the same measure at lighter loads.
@@ -116,8 +125,10 @@ try {
 	results.bareHttpRead = bareRead;
 
 	step("relay: publishing a pre-filled outbox backlog");
+	const stolenDuringRelay = startStealCount();
 	const relay = await measureRelay({ ordersUrl: urls.orders, rows: smoke ? 2000 : 100_000, onTick: progress });
 	results.relay = relay;
+	steal.relay = stolenDuringRelay();
 
 	step("audit of the benchmark's databases");
 	const pools = [new pg.Pool({ connectionString: urls.orders }), new pg.Pool({ connectionString: urls.payments })];
@@ -136,7 +147,8 @@ try {
 		{ measure: "Kafka raw consume", value: kafka.consumePerSecond, unit: "msg/s", limitName: "", limit: null, ratio: null, target: "", met: null },
 	];
 	results.rows = rows;
-	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad };
+	results.steal = steal;
+	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad, steal };
 	const files = writeReport(outDir, results, rows, machine, extras);
 	step(`wrote ${files.join(", ")}`);
 	process.stdout.write(`\n${markdownReport(rows, machine, extras)}\n`);

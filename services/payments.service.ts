@@ -5,7 +5,8 @@
  *   transaction the inbox rows, the decisions, the debits and the PaymentSucceeded/PaymentFailed
  *   outbox rows commit together.
  * - Balances change only under optimistic locking (the account's version column), retried with
- *   jitter when a concurrent writer wins.
+ *   jitter when a concurrent writer wins; a batch writes all its accounts in one statement
+ *   (domain/payments/write-balances.ts).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -17,6 +18,7 @@ import { Account, AccountSchema } from "../domain/payments/account.entity.js";
 import { decidePayment } from "../domain/payments/decide-payment.js";
 import { LedgerEntry, LedgerEntrySchema, toLedgerView } from "../domain/payments/ledger-entry.entity.js";
 import { Payment, PaymentSchema } from "../domain/payments/payment.entity.js";
+import { writeBalances } from "../domain/payments/write-balances.js";
 import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
@@ -185,15 +187,12 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 				});
 			}
 			await em.flush();
-			// Each account is written by a flush of its own, so its UPDATE carries its version: a
-			// flush that updates several versioned rows at once checks their versions with a
-			// separate SELECT first, and a concurrent top-up could commit in between and be lost.
-			for (const [key, account] of accounts) {
-				const balance = balances.get(key)!;
-				if (balance === account.balance) continue;
-				account.balance = balance;
-				await em.flush();
-			}
+			await writeBalances(
+				em,
+				[...accounts]
+					.filter(([key, account]) => balances.get(key) !== account.balance)
+					.map(([key, account]) => ({ userId: account.userId, version: account.version, balance: balances.get(key)! })),
+			);
 			const written = await this.relay.enqueue(em, events);
 			return written.length > 0 ? () => this.relay.publishCommitted(written) : undefined;
 		},

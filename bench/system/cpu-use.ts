@@ -2,6 +2,8 @@
  * Where the CPU went during a phase: CPU seconds per component (each service process, the
  * PostgreSQL, Kafka and NATS servers, the load generator), read from /proc on Linux. This is the
  * profile that says which part of the system a benchmark is waiting on; elsewhere it is empty.
+ * Also the share of the machine's CPU time the hypervisor gave to other guests ("steal"): on a
+ * shared virtual machine every process stalls together while it lasts, and latency with it.
  */
 import { readdirSync, readFileSync } from "node:fs";
 
@@ -37,6 +39,27 @@ function pidsByCommand(): Map<string, number[]> {
 	return byCommand;
 }
 
+/** The machine's CPU time so far, in clock ticks: all of it, and the part stolen by the host. */
+function machineTicks(): { total: number; steal: number } {
+	try {
+		// "cpu  user nice system idle iowait irq softirq steal guest guest_nice"
+		const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+		return { total: fields.reduce((sum, n) => sum + n, 0), steal: fields[7] ?? 0 };
+	} catch {
+		return { total: 0, steal: 0 };
+	}
+}
+
+/** Starts counting; the returned function gives the share of the machine's CPU time stolen since. */
+export function startStealCount(): () => number {
+	const before = machineTicks();
+	return () => {
+		const after = machineTicks();
+		const total = after.total - before.total;
+		return total > 0 ? (after.steal - before.steal) / total : 0;
+	};
+}
+
 export interface CpuUse {
 	component: string;
 	cpuSeconds: number;
@@ -45,7 +68,7 @@ export interface CpuUse {
 }
 
 /** Starts counting; the returned function ends the phase and reports per component, busiest first. */
-export function startCpuCount(services: Record<string, number | undefined>): () => { components: CpuUse[]; wallSeconds: number; busyCores: number } {
+export function startCpuCount(services: Record<string, number | undefined>): () => { components: CpuUse[]; wallSeconds: number; busyCores: number; stolenShare: number } {
 	const snapshot = () => {
 		const byCommand = pidsByCommand();
 		const servers = { PostgreSQL: byCommand.get("postgres") ?? [], Kafka: byCommand.get("java") ?? [], NATS: byCommand.get("nats-server") ?? [] };
@@ -56,6 +79,7 @@ export function startCpuCount(services: Record<string, number | undefined>): () 
 		return ticks;
 	};
 	const before = snapshot();
+	const stolen = startStealCount();
 	const started = performance.now();
 	return () => {
 		const after = snapshot();
@@ -71,6 +95,7 @@ export function startCpuCount(services: Record<string, number | undefined>): () 
 			components: used.map(u => ({ ...u, share: total > 0 ? u.cpuSeconds / total : 0 })).sort((a, b) => b.cpuSeconds - a.cpuSeconds),
 			wallSeconds,
 			busyCores: total / wallSeconds,
+			stolenShare: stolen(),
 		};
 	};
 }

@@ -38,6 +38,13 @@ describe("npm run bench", () => {
 		if (process.platform === "linux") {
 			expect(markdown).toContain("| component |");
 			expect(result.cpuAtSaturation.components.map((c: { component: string }) => c.component)).toEqual(expect.arrayContaining(["PostgreSQL", "gateway-1", "orders-1", "payments-1"]));
+			// Each phase says how much of the machine's CPU time the host took meanwhile.
+			expect(Object.keys(result.steal)).toEqual(["Kafka limit", "PostgreSQL limit", "saturation", "half load", "relay"]);
+			for (const share of Object.values(result.steal) as number[]) {
+				expect(share).toBeGreaterThanOrEqual(0);
+				expect(share).toBeLessThanOrEqual(1);
+			}
+			expect(markdown).toContain("CPU time stolen by the host");
 		}
 		expect(readFileSync(path.join(out, "latest.svg"), "utf8")).toMatch(/^<svg/);
 	}, 660_000);

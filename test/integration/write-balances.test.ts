@@ -1,0 +1,109 @@
+/**
+ * Guarantee 3 at its narrowest: a consumed batch writes all its accounts' balances in one
+ * statement, each row guarded by the version it was read at. A top-up that commits between the
+ * read and the write must make the whole write fail (and the batch rerun), never be overwritten,
+ * and no other account of the batch may keep its new balance either.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { OptimisticLockError } from "@mikro-orm/core";
+import { Account, AccountSchema } from "../../domain/payments/account.entity.js";
+import { LedgerEntrySchema } from "../../domain/payments/ledger-entry.entity.js";
+import { PaymentSchema } from "../../domain/payments/payment.entity.js";
+import { writeBalances } from "../../domain/payments/write-balances.js";
+import { openDatabase, type Database } from "../../infra/db/open-database.js";
+import { paymentsMigrations } from "../../migrations/payments/index.js";
+import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+
+let db: Database;
+beforeAll(async () => {
+	db = await openDatabase({
+		service: "payments",
+		url: process.env.PAYMENTS_DB_URL,
+		dataDir: "unused",
+		entities: [AccountSchema, LedgerEntrySchema, PaymentSchema],
+		migrations: paymentsMigrations,
+	});
+});
+afterAll(async () => {
+	await db?.close();
+});
+
+async function openAccounts(balances: number[]): Promise<string[]> {
+	const ids = balances.map(() => randomUUID());
+	await db.em.fork().transactional(async em => {
+		ids.forEach((userId, i) => em.create(Account, { userId, balance: balances[i] }));
+	});
+	return ids;
+}
+
+async function readAccounts(ids: string[]) {
+	const accounts = await db.em.fork().find(Account, { userId: { $in: ids } });
+	return ids.map(id => accounts.find(a => a.userId === id)!);
+}
+
+describe("writeBalances", () => {
+	it("writes every account of a batch in one statement and moves each version on", async () => {
+		const ids = await openAccounts([100, 200, 300]);
+		const before = await readAccounts(ids);
+		const statements: string[] = [];
+		await db.em.fork().transactional(async em => {
+			const connection = (em as SqlEntityManager).getConnection();
+			const execute = connection.execute.bind(connection);
+			connection.execute = ((...args: Parameters<typeof execute>) => (statements.push(String(args[0])), execute(...args))) as typeof execute;
+			try {
+				await writeBalances(em as SqlEntityManager, before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })));
+			} finally {
+				connection.execute = execute;
+			}
+		});
+		expect(statements.filter(sql => /update/i.test(sql))).toHaveLength(1);
+		const after = await readAccounts(ids);
+		expect(after.map(a => a.balance)).toEqual([50, 150, 250]);
+		after.forEach((a, i) => expect(a.version).toBe(before[i].version + 1));
+	});
+
+	it("refuses the whole write when one account moved on since it was read, keeping the top-up", async () => {
+		const ids = await openAccounts([100, 200, 300]);
+		const read = await readAccounts(ids);
+		// A top-up of the second account commits after the batch read it.
+		await db.em.fork().transactional(async em => {
+			const account = await em.findOneOrFail(Account, { userId: ids[1] });
+			account.balance += 1000;
+		});
+		const attempt = db.em.fork().transactional(em =>
+			writeBalances(em as SqlEntityManager, read.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 }))),
+		);
+		await expect(attempt).rejects.toBeInstanceOf(OptimisticLockError);
+		// Nothing of the refused write stays: the untouched accounts keep theirs, the top-up stands.
+		expect((await readAccounts(ids)).map(a => a.balance)).toEqual([100, 1200, 300]);
+	});
+
+	it("waits for a concurrent top-up holding the row, then refuses instead of overwriting it", async () => {
+		const [id] = await openAccounts([500]);
+		const [read] = await readAccounts([id]);
+		let releaseTopUp: () => void = () => undefined;
+		const topUpHolding = new Promise<void>(resolve => (releaseTopUp = resolve));
+		let topUpLocked: () => void = () => undefined;
+		const locked = new Promise<void>(resolve => (topUpLocked = resolve));
+		// The top-up updates the row and keeps its transaction open while the batch writes.
+		const topUp = db.em.fork().transactional(async em => {
+			const account = await em.findOneOrFail(Account, { userId: id });
+			account.balance += 25;
+			await em.flush();
+			topUpLocked();
+			await topUpHolding;
+		});
+		await locked;
+		const write = db.em.fork().transactional(em => writeBalances(em as SqlEntityManager, [{ userId: id, version: read.version, balance: 400 }]));
+		const outcome = write.then(
+			() => "written",
+			(err: unknown) => (err instanceof OptimisticLockError ? "refused" : `failed: ${String(err)}`),
+		);
+		await new Promise(resolve => setTimeout(resolve, 200));
+		releaseTopUp();
+		await topUp;
+		expect(await outcome).toBe("refused");
+		expect((await readAccounts([id]))[0].balance).toBe(525);
+	});
+});

@@ -44,6 +44,8 @@ export interface ReportExtras {
 	latencyByLoad?: LatencyAtLoad[];
 	/** Steal (CPU time the host gave to other guests) by phase, e.g. { "PostgreSQL limit": 0.12 }. */
 	steal?: Record<string, number>;
+	/** The cores were kept from halting by idle-priority spinners (bench/system/idle-spinners.ts). */
+	spinIdle?: boolean;
 }
 
 const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
@@ -98,6 +100,7 @@ export function latencyTable(points: LatencyAtLoad[]): string {
 export function markdownReport(rows: Row[], machine: string, extras: ReportExtras = {}): string {
 	const parts = [markdownTable(rows, machine)];
 	if (extras.steal) parts.push("", stealLine(extras.steal));
+	if (extras.spinIdle) parts.push("", "The cores were kept from halting by idle-priority spinners (`BENCH_SPIN_IDLE=1`): the host's wake-up delay is not in these figures.");
 	if (extras.latencyByLoad && extras.latencyByLoad.length > 0) parts.push("", latencyTable(extras.latencyByLoad));
 	if (extras.cpu && extras.cpu.components.length > 0) parts.push("", cpuTable(extras.cpu));
 	return parts.join("\n");

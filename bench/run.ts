@@ -26,6 +26,7 @@ import { fundUsers, measureLatency, measureThroughput } from "./system/order-loa
 import { startCpuCount, startStealCount } from "./system/cpu-use.js";
 import { measureRelay } from "./system/relay-throughput.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
+import { startIdleSpinners } from "./system/idle-spinners.js";
 
 const smoke = process.env.BENCH_SMOKE === "1";
 const seconds = (full: number, short: number) => (smoke ? short : Number(process.env.BENCH_SECONDS ?? full)) * 1000;
@@ -34,6 +35,10 @@ const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30
 
 fixKafkaJsIdleLoop();
 step(`gozon benchmark${smoke ? " (smoke run)" : ""} on ${machine}`);
+// BENCH_SPIN_IDLE=1: the cores never halt, so the host's wake-up delay drops out (bench/system/idle-spinners.ts).
+const spinIdle = process.env.BENCH_SPIN_IDLE === "1";
+const spinners = spinIdle ? startIdleSpinners() : undefined;
+if (spinIdle) step("cores kept awake by idle-priority spinners (BENCH_SPIN_IDLE=1)");
 const infra = await ensureInfra({ log: line => step(line) });
 
 // A fresh pair of databases: the figures never depend on what earlier runs left behind.
@@ -51,7 +56,7 @@ step(`starting ${topology.map(spec => spec.name).join(", ")} as separate process
 const mesh = await startBenchMesh(topology, { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);
 // Share of the machine's CPU time the host took for other guests, by phase (bench/report.ts).
 const steal: Record<string, number> = {};
-const results: Record<string, unknown> = { machine, smoke, instances: topology.map(spec => spec.name), startedAt: new Date().toISOString() };
+const results: Record<string, unknown> = { machine, smoke, instances: topology.map(spec => spec.name), spinIdle, startedAt: new Date().toISOString() };
 try {
 	step("limit: Kafka raw produce and consume (kafkajs)");
 	const stolenDuringKafka = startStealCount();
@@ -148,13 +153,14 @@ try {
 	];
 	results.rows = rows;
 	results.steal = steal;
-	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad, steal };
+	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad, steal, spinIdle };
 	const files = writeReport(outDir, results, rows, machine, extras);
 	step(`wrote ${files.join(", ")}`);
 	process.stdout.write(`\n${markdownReport(rows, machine, extras)}\n`);
 	if (!audit.ok || throughput.unsettled > 0 || latency.unsettled > 0) process.exitCode = 1;
 } finally {
 	await mesh.stop();
+	await spinners?.stop();
 	if (smoke) await dropDatabases(admin, Object.values(dbNames)).catch(() => undefined);
 	await admin.end();
 }

@@ -5,6 +5,7 @@
  */
 import type { BrokerOptions } from "moleculer";
 import { config } from "./infra/config.js";
+import { settleTimedOutCallsMiddleware } from "./infra/broker/settle-timed-out-calls.middleware.js";
 import { metricsOptions, tracingOptions } from "./infra/observability/broker-options.js";
 import { jsonLogFormatter } from "./infra/observability/log-format.js";
 import { observabilityMiddleware } from "./infra/observability/observability.middleware.js";
@@ -34,7 +35,8 @@ const brokerConfig: BrokerOptions = {
 	// Prometheus on METRICS_PORT (3030 on gateway nodes), spans when TRACING_EXPORTER is set.
 	metrics: metricsOptions(),
 	tracing: tracingOptions(),
-	middlewares: [observabilityMiddleware],
+	// A timed-out remote call must still settle, or the node can never stop gracefully again.
+	middlewares: [observabilityMiddleware, settleTimedOutCallsMiddleware],
 	ContextFactory: TraceContextFactory,
 	// Services finish what they hold before the process exits.
 	tracking: { enabled: true, shutdownTimeout: 10_000 },

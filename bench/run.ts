@@ -6,7 +6,6 @@
 import os from "node:os";
 import { randomUUID } from "node:crypto";
 import pg from "pg";
-import { fixKafkaJsIdleLoop } from "../infra/eventlog/kafkajs-idle-loop.js";
 import { ensureInfra } from "../infra/local/index.js";
 import { stackTopology } from "../infra/local/service-processes.js";
 import { queryOf } from "../infra/audit/pg-query.js";
@@ -33,7 +32,6 @@ const seconds = (full: number, short: number) => (smoke ? short : Number(process
 const outDir = process.env.BENCH_OUT ?? "bench/results";
 const machine = `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model.trim() ?? "cpu"}, Node ${process.version}`;
 
-fixKafkaJsIdleLoop();
 step(`gozon benchmark${smoke ? " (smoke run)" : ""} on ${machine}`);
 // BENCH_SPIN_IDLE=1: the cores never halt, so the host's wake-up delay drops out (bench/system/idle-spinners.ts).
 const spinIdle = process.env.BENCH_SPIN_IDLE === "1";

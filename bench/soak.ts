@@ -9,7 +9,6 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { queryOf } from "../infra/audit/pg-query.js";
 import { formatAudit, runAudit } from "../infra/audit/run-audit.js";
-import { fixKafkaJsIdleLoop } from "../infra/eventlog/kafkajs-idle-loop.js";
 import { ensureInfra, startKafka, stopKafka } from "../infra/local/index.js";
 import { stackTopology } from "../infra/local/service-processes.js";
 import { createFreshDatabases, databaseUrl, dropDatabases } from "./fresh-databases.js";
@@ -17,7 +16,6 @@ import { httpGetter, httpPoster } from "./http-get.js";
 import { progress, step } from "./progress.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
 
-fixKafkaJsIdleLoop();
 const seconds = Number(process.env.SOAK_SECONDS ?? 180);
 const quiet = () => undefined;
 const infra = await ensureInfra({ log: line => step(line) });

@@ -5,7 +5,7 @@
  *
  * `npm run infra -- stop` stops what this project started (Kafka, and NATS if it was ours).
  */
-import { ensureInfra, fixKafkaJsIdleLoop, stopInfra } from "../infra/local/index.js";
+import { ensureInfra, stopInfra } from "../infra/local/index.js";
 
 /** Leaves shell-safe values bare and single-quotes the rest. */
 function shellQuote(value: string): string {
@@ -30,7 +30,6 @@ async function main(command: string): Promise<number> {
 	}
 }
 
-fixKafkaJsIdleLoop();
 try {
 	process.exitCode = await main(process.argv[2] ?? "up");
 } catch (err) {

@@ -8,16 +8,12 @@ import { hostname } from "node:os";
 import { ServiceBroker, type LogLevels } from "moleculer";
 import brokerConfig from "../moleculer.config.js";
 import { config } from "../infra/config.js";
-import { fixKafkaJsIdleLoop } from "../infra/local/kafka.js";
 import { gozonCommands } from "../infra/repl/commands.js";
 
 if (!config.transporter) {
 	console.error('TRANSPORTER is not set: the REPL joins a running mesh over NATS. Try: eval "$(npm run -s infra)" && npm run repl');
 	process.exit(2);
 }
-
-// `dlq` reads the DLQ topics with KafkaJS, whose harmless timer warning would clutter the console.
-fixKafkaJsIdleLoop();
 
 const broker = new ServiceBroker({
 	...brokerConfig,

@@ -3,11 +3,12 @@
  * event-sized messages as fast as kafkajs can (acks=all, idempotent), then consume them all.
  */
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
+import { logLevel, Partitioners } from "kafkajs";
+import { kafkaClient } from "../../infra/eventlog/kafka-client.js";
 import { rate } from "../load.js";
 
 export async function measureKafkaRawRate(opts: { brokers: string[]; messages: number; batchSize: number; partitions: number; onTick?: (text: string) => void }) {
-	const kafka = new Kafka({ clientId: "gozon-bench", brokers: opts.brokers, logLevel: logLevel.NOTHING });
+	const kafka = kafkaClient({ clientId: "gozon-bench", brokers: opts.brokers, logLevel: logLevel.NOTHING });
 	const topic = `gozon.bench.raw.${randomUUID().slice(0, 8)}`;
 	const admin = kafka.admin();
 	await admin.connect();

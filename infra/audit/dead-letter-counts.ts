@@ -1,11 +1,10 @@
 /** How many messages each dead-letter topic holds, read from the broker's offsets. */
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC, dlqTopic } from "../../domain/events/topics.js";
-import { fixKafkaJsIdleLoop } from "../eventlog/kafkajs-idle-loop.js";
+import { kafkaClient } from "../eventlog/kafka-client.js";
 
 export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
-	fixKafkaJsIdleLoop();
-	const admin = new Kafka({ clientId: "gozon-audit", brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+	const admin = kafkaClient({ clientId: "gozon-audit", brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
 	await admin.connect();
 	try {
 		const existing = new Set(await admin.listTopics());

@@ -3,10 +3,10 @@
  * inboxes. Connecting is lazy and self-healing, so a service starts, takes orders and writes its
  * outbox while Kafka is down; the relay publishes once the broker answers again.
  */
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type LogEntry, type Producer } from "kafkajs";
+import { logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type LogEntry, type Producer } from "kafkajs";
 import { backoffDelay, sleep } from "./backoff.js";
 import { groupBatches } from "./group-batches.js";
-import { fixKafkaJsIdleLoop } from "./kafkajs-idle-loop.js";
+import { kafkaClient } from "./kafka-client.js";
 import type { ConsumeOptions, EventLog, IncomingMessage, OutgoingMessage, Subscription } from "./event-log.js";
 
 interface Logger {
@@ -93,8 +93,7 @@ export class KafkaEventLog implements EventLog {
 	private readonly subscriptions = new Set<KafkaSubscription>();
 
 	constructor(private readonly opts: KafkaEventLogOptions) {
-		fixKafkaJsIdleLoop();
-		this.kafka = new Kafka({
+		this.kafka = kafkaClient({
 			clientId: opts.clientId,
 			brokers: opts.brokers,
 			connectionTimeout: 3000,

@@ -6,7 +6,8 @@
  * connections. The fix is the one proposed upstream (tulios/kafkajs#1667, not released): with
  * nothing pending and no throttle to wait out, schedule nothing — a request that has to wait
  * schedules its own check when it is queued, and a finished request checks the queue anyway.
- * Every process that talks to Kafka calls this before connecting; calling it again is harmless.
+ * Every KafkaJS client is made by kafkaClient (kafka-client.ts), which calls this first; calling it
+ * again is harmless.
  */
 import { createRequire } from "node:module";
 

@@ -44,7 +44,6 @@ export {
 	isKafkaUp,
 	startKafka,
 	stopKafka,
-	fixKafkaJsIdleLoop,
 	KAFKA_BROKERS,
 	KAFKA_LOG_FILE,
 	KAFKA_VERSION,

@@ -8,7 +8,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { promisify } from "node:util";
-import { Kafka, logLevel } from "kafkajs";
+import { logLevel } from "kafkajs";
+import { kafkaClient } from "../eventlog/kafka-client.js";
 import {
 	DATA_ROOT,
 	allPids,
@@ -84,7 +85,7 @@ export interface StopKafkaOptions {
 /** True when 127.0.0.1:9092 accepts connections and answers a metadata request. */
 export async function isKafkaUp(): Promise<boolean> {
 	if (!(await isPortOpen(KAFKA_PORT, LOCALHOST, 500))) return false;
-	const admin = new Kafka({
+	const admin = kafkaClient({
 		clientId: "gozon-infra-probe",
 		brokers: [KAFKA_BROKERS],
 		logLevel: logLevel.NOTHING,
@@ -484,4 +485,3 @@ function clusterId(): string {
 	}
 }
 
-export { fixKafkaJsIdleLoop } from "../eventlog/kafkajs-idle-loop.js";

@@ -9,7 +9,8 @@
  * whose events land on partitions its own instances hold.
  */
 import { randomUUID } from "node:crypto";
-import { AssignerProtocol, Kafka, logLevel, Partitioners, type PartitionMetadata } from "kafkajs";
+import { AssignerProtocol, logLevel, Partitioners, type PartitionMetadata } from "kafkajs";
+import { kafkaClient } from "../../infra/eventlog/kafka-client.js";
 import { waitFor } from "../support/wait-for.js";
 
 export interface Owner {
@@ -25,7 +26,7 @@ export interface Owner {
 
 export async function ownedUserId(owners: Owner[], timeoutMs = 30_000): Promise<string> {
 	const brokers = (process.env.KAFKA_BROKERS ?? "").split(",").filter(Boolean);
-	const admin = new Kafka({ clientId: `gozon-test-${randomUUID().slice(0, 6)}`, brokers, logLevel: logLevel.NOTHING }).admin();
+	const admin = kafkaClient({ clientId: `gozon-test-${randomUUID().slice(0, 6)}`, brokers, logLevel: logLevel.NOTHING }).admin();
 	await admin.connect();
 	try {
 		const held = await waitFor(

@@ -3,7 +3,8 @@
  * a topic from its current end, as an outside observer of what crossed the wire.
  */
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from "kafkajs";
+import { logLevel, Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
+import { kafkaClient } from "../../infra/eventlog/kafka-client.js";
 
 export interface SeenMessage {
 	topic: string;
@@ -16,7 +17,7 @@ export interface SeenMessage {
 function kafka(): Kafka {
 	const brokers = (process.env.KAFKA_BROKERS ?? "").split(",").filter(Boolean);
 	if (brokers.length === 0) throw new Error("KAFKA_BROKERS is not set: run the tests through `npm test`");
-	return new Kafka({ clientId: `gozon-test-${randomUUID().slice(0, 6)}`, brokers, logLevel: logLevel.NOTHING });
+	return kafkaClient({ clientId: `gozon-test-${randomUUID().slice(0, 6)}`, brokers, logLevel: logLevel.NOTHING });
 }
 
 export async function produceRaw(

@@ -10,6 +10,7 @@ import pg from "pg";
 import { Migrator, type Migration } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { PgliteDriver } from "@mikro-orm/pglite";
+import { releaseBrokenConnections } from "./release-broken-connections.js";
 
 export type Database = MikroORM<PostgreSqlDriver>;
 export type DatabaseKind = "postgresql" | "pglite";
@@ -99,8 +100,9 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
 				clientUrl: opts.url,
 				pool: { min: 0, max: opts.poolSize ?? 10, idleTimeoutMillis: 30_000 },
 				// Bounded waits: after a database restart a call fails (and is retried, or answered
-				// 503) instead of waiting forever for a connection or on a half-dead socket.
-				driverOptions: { connectionTimeoutMillis: 5000, query_timeout: 30_000 },
+				// 503) instead of waiting forever for a connection or on a half-dead socket; and a
+				// connection that broke mid-transaction frees its slot (release-broken-connections.ts).
+				driverOptions: { connectionTimeoutMillis: 5000, query_timeout: 30_000, onPoolCreated: releaseBrokenConnections },
 			})
 		: ((await MikroORM.init({
 				...common,

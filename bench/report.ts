@@ -48,7 +48,7 @@ export interface ReportExtras {
 	spinIdle?: boolean;
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
+export const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
 
 /**
  * On a shared virtual machine the host takes the CPUs away now and then (steal), stalling every

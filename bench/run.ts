@@ -19,7 +19,7 @@ import { measurePgbenchRate } from "./limits/pgbench-commit-rate.js";
 import { measurePostgresCommitRate } from "./limits/postgres-commit-rate.js";
 import { closedLoop, rate } from "./load.js";
 import { progress, step } from "./progress.js";
-import { markdownReport, writeReport, type CpuReport, type LatencyAtLoad, type Row } from "./report.js";
+import { markdownReport, percent, writeReport, type CpuReport, type LatencyAtLoad, type Row } from "./report.js";
 import { observeSettlements } from "./system/observer.js";
 import { fundUsers, measureLatency, measureThroughput } from "./system/order-load.js";
 import { startCpuCount, startStealCount } from "./system/cpu-use.js";
@@ -97,7 +97,7 @@ try {
 		const measured = await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond, durationMs, onTick: progress });
 		const { busyCores, stolenShare } = cpuCount();
 		const point: LatencyAtLoad = { share, offeredPerSecond: ratePerSecond, p50: measured.p50, p95: measured.p95, p99: measured.p99, busyCores, stolenShare };
-		step(`  p50 ${measured.p50.toFixed(1)} ms, p95 ${measured.p95.toFixed(1)} ms, p99 ${measured.p99.toFixed(1)} ms (${(stolenShare * 100).toFixed(0)}% of the CPU time stolen by the host)`);
+		step(`  p50 ${measured.p50.toFixed(1)} ms, p95 ${measured.p95.toFixed(1)} ms, p99 ${measured.p99.toFixed(1)} ms (${percent(stolenShare)} of the CPU time stolen by the host)`);
 		return { measured, point };
 	};
 	const halfLoad = await latencyAt(0.5, seconds(20, 2));

@@ -2,6 +2,8 @@
  * Optimistic-lock accounts: a service that mixes this in runs its balance-changing transactions
  * through `this.withConflictRetry(...)`. Entities carry a version column; MikroORM turns a stale
  * version into OptimisticLockError at flush, and this mixin retries the whole transaction.
+ * A transaction that changes many accounts at once writes them with `writeBalances`
+ * (optimistic-lock/write-balances.ts), one statement guarded by every row's version.
  */
 import type { ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";

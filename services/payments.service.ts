@@ -6,7 +6,7 @@
  *   outbox rows commit together.
  * - Balances change only under optimistic locking (the account's version column), retried with
  *   jitter when a concurrent writer wins; a batch writes all its accounts in one statement
- *   (domain/payments/write-balances.ts).
+ *   (mixins/optimistic-lock/write-balances.ts).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -18,7 +18,6 @@ import { Account, AccountSchema } from "../domain/payments/account.entity.js";
 import { decidePayment } from "../domain/payments/decide-payment.js";
 import { LedgerEntry, LedgerEntrySchema, toLedgerView } from "../domain/payments/ledger-entry.entity.js";
 import { Payment, PaymentSchema } from "../domain/payments/payment.entity.js";
-import { writeBalances } from "../domain/payments/write-balances.js";
 import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
@@ -30,6 +29,7 @@ import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mix
 import { operationsMixin } from "../mixins/operations.mixin.js";
 import { optimisticLockMixin, type OptimisticLockMethods } from "../mixins/optimistic-lock.mixin.js";
 import { isConflict } from "../mixins/optimistic-lock/retry-on-conflict.js";
+import { writeBalances } from "../mixins/optimistic-lock/write-balances.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
 import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
@@ -189,9 +189,10 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			await em.flush();
 			await writeBalances(
 				em,
-				[...accounts]
-					.filter(([key, account]) => balances.get(key) !== account.balance)
-					.map(([key, account]) => ({ userId: account.userId, version: account.version, balance: balances.get(key)! })),
+				[...accounts].flatMap(([key, account]) => {
+					const balance = balances.get(key)!;
+					return balance === account.balance ? [] : [{ userId: account.userId, version: account.version, balance }];
+				}),
 			);
 			const written = await this.relay.enqueue(em, events);
 			return written.length > 0 ? () => this.relay.publishCommitted(written) : undefined;

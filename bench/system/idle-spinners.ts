@@ -22,12 +22,12 @@ export interface IdleSpinners {
 }
 
 export function startIdleSpinners(): IdleSpinners {
+	// chrt comes with util-linux; without it the spinner at least takes the lowest nice level.
+	const chrt = existsSync("/usr/bin/chrt");
 	const children: ChildProcess[] = os.cpus().map(() => {
-		// chrt comes with util-linux; without it the spinner at least takes the lowest nice level.
-		const child = existsSync("/usr/bin/chrt")
-			? spawn("/usr/bin/chrt", ["--idle", "0", process.execPath, "-e", SPIN], { stdio: "ignore" })
-			: spawn(process.execPath, ["-e", SPIN], { stdio: "ignore" });
-		if (child.pid !== undefined && !existsSync("/usr/bin/chrt")) os.setPriority(child.pid, 19);
+		if (chrt) return spawn("/usr/bin/chrt", ["--idle", "0", process.execPath, "-e", SPIN], { stdio: "ignore" });
+		const child = spawn(process.execPath, ["-e", SPIN], { stdio: "ignore" });
+		if (child.pid !== undefined) os.setPriority(child.pid, 19);
 		return child;
 	});
 	const kill = () => children.forEach(child => child.kill("SIGKILL"));

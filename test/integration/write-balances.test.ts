@@ -10,7 +10,7 @@ import { OptimisticLockError } from "@mikro-orm/core";
 import { Account, AccountSchema } from "../../domain/payments/account.entity.js";
 import { LedgerEntrySchema } from "../../domain/payments/ledger-entry.entity.js";
 import { PaymentSchema } from "../../domain/payments/payment.entity.js";
-import { writeBalances } from "../../domain/payments/write-balances.js";
+import { writeBalances } from "../../mixins/optimistic-lock/write-balances.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { paymentsMigrations } from "../../migrations/payments/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";

@@ -9,7 +9,7 @@
  * a separate SELECT first, and a concurrent top-up could commit between the check and the write.
  */
 import { OptimisticLockError } from "@mikro-orm/core";
-import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import type { SqlEntityManager } from "../orm.mixin.js";
 
 export interface BalanceWrite {
 	userId: string;

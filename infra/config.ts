@@ -44,6 +44,8 @@ export interface GozonConfig {
 		/** Most consumed events applied in one transaction. */
 		batchSize: number;
 	};
+	/** Orders placed while others are in their transaction share the next one (mixins/group-commit). */
+	createGroup: { maxSize: number; maxInFlight: number };
 	optimisticLock: { maxRetries: number; baseDelayMs: number; maxDelayMs: number };
 	requestTimeoutMs: number;
 	rateLimit: { windowMs: number; limit: number };
@@ -71,6 +73,10 @@ export function loadConfig(): GozonConfig {
 			leaseMs: int("OUTBOX_LEASE_MS", 30_000),
 		},
 		inbox: { retentionMs: int("INBOX_RETENTION_MS", 30 * day), batchSize: Math.max(1, int("INBOX_BATCH_SIZE", 250)) },
+		createGroup: {
+			maxSize: Math.max(1, int("CREATE_GROUP_SIZE", 200)),
+			maxInFlight: Math.max(1, int("CREATE_GROUP_IN_FLIGHT", 2)),
+		},
 		optimisticLock: {
 			maxRetries: int("OPTIMISTIC_LOCK_RETRIES", 25),
 			baseDelayMs: int("OPTIMISTIC_LOCK_BASE_DELAY_MS", 2),

@@ -34,6 +34,8 @@ export function operationsMixin(): Partial<ServiceSchema> {
 						outbox: await this.outboxBacklog(),
 						relay: this.relay.stats,
 						inbox: this.inboxStats,
+						// Where the service groups its writes (orders' create): calls per transaction.
+						...(this.createGroup ? { createGroup: this.createGroup.stats } : {}),
 					};
 				},
 			},

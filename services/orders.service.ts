@@ -2,7 +2,8 @@
  * orders: creates orders and follows their payment.
  *
  * - create: the order row and its OrderCreated event commit in ONE transaction (outbox); the
- *   relay then carries the event to Kafka and payment runs asynchronously.
+ *   relay then carries the event to Kafka and payment runs asynchronously. Orders placed while
+ *   others are being written share the next transaction (group commit, `createOrders`).
  * - applyPaymentResults: PaymentSucceeded/PaymentFailed arrive through the inbox, a batch at a
  *   time, and settle each order once; each change is broadcast on the mesh for live pushes.
  */
@@ -18,20 +19,29 @@ import { settle } from "../domain/orders/order-status.js";
 import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule, uuidRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
+import { isConnectionError } from "../infra/db/connection-errors.js";
 import { notFound } from "../infra/errors.js";
 import { recordSettlement } from "../infra/observability/metrics.js";
 import { runInTraceScope, traceHeadersOf } from "../infra/observability/trace-context.js";
 import { ordersMigrations } from "../migrations/orders/index.js";
+import { GroupCommit } from "../mixins/group-commit/group-commit.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
 import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
+import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 import { operationsMixin } from "../mixins/operations.mixin.js";
 
 /** Broadcast on the mesh whenever an order reaches a final status. */
 export const ORDER_UPDATED_EVENT = "orders.updated";
 
-type OrdersThis = Service & OrmMethods & OutboxMethods;
+interface OrdersState {
+	/** Shares transactions among orders placed at the same time (see createOrders). */
+	createGroup: GroupCommit<CreateCall, OrderView>;
+	createOrders(calls: CreateCall[]): Promise<OrderView[]>;
+}
+
+type OrdersThis = Service & OrmMethods & OutboxMethods & OrdersState;
 
 interface CreateParams {
 	userId: string;
@@ -40,7 +50,14 @@ interface CreateParams {
 	idempotencyKey?: string;
 }
 
-const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, OrmMethods & OutboxMethods> = {
+/** One placed order on its way into a shared transaction. */
+interface CreateCall {
+	params: CreateParams;
+	/** The caller's trace, carried by the order's event. */
+	traceHeaders: Record<string, string>;
+}
+
+const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, OrmMethods & OutboxMethods & OrdersState> = {
 	name: "orders",
 
 	mixins: [
@@ -71,25 +88,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 				$$strict: true,
 			},
 			async handler(this: OrdersThis, ctx: Context<CreateParams>): Promise<OrderView> {
-				const { userId, amount, description, idempotencyKey } = ctx.params;
-				const { result } = await this.transactionalWithEvents((em, enqueue) =>
-					runIdempotent(em, { userId, scope: "orders.create", key: idempotencyKey, request: { amount, description } }, async () => {
-						const order = em.create(Order, { id: randomUUID(), userId, amount, description, status: "NEW" });
-						await enqueue([{
-							topic: ORDERS_TOPIC,
-							key: userId,
-							event: createEnvelope({
-								source: "gozon/orders",
-								type: ORDER_CREATED,
-								subject: order.id,
-								data: { orderId: order.id, userId, amount, description },
-							}),
-							headers: traceHeadersOf(ctx),
-						}]);
-						await em.flush();
-						return toOrderView(order);
-					}),
-				);
+				const result = await this.createGroup.submit({ params: ctx.params, traceHeaders: traceHeadersOf(ctx) });
 				Object.assign(ctx.meta, { $statusCode: 201, $location: `/api/orders/${result.id}` });
 				return result;
 			},
@@ -125,7 +124,51 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 		},
 	},
 
+	created(this: OrdersThis) {
+		this.createGroup = new GroupCommit<CreateCall, OrderView>({
+			run: calls => this.createOrders(calls),
+			...config.createGroup,
+			failsEveryCall: isConnectionError,
+		});
+	},
+
 	methods: {
+		/**
+		 * Writes orders and their OrderCreated events in one transaction, an answer per call. A
+		 * repeated Idempotency-Key gets the stored answer and writes nothing, even when the first
+		 * use is in the same transaction.
+		 */
+		async createOrders(this: OrdersThis, calls: CreateCall[]): Promise<OrderView[]> {
+			return this.transactionalWithEvents(async (em, enqueue) => {
+				const events: OutboxEntry[] = [];
+				const answers: OrderView[] = [];
+				for (const { params, traceHeaders } of calls) {
+					const { userId, amount, description, idempotencyKey } = params;
+					const { result } = await runIdempotent(em, { userId, scope: "orders.create", key: idempotencyKey, request: { amount, description } }, async () => {
+						// Timestamps set here, not at flush: the stored idempotent answer is this view.
+						const now = new Date();
+						const order = em.create(Order, { id: randomUUID(), userId, amount, description, status: "NEW", createdAt: now, updatedAt: now });
+						events.push({
+							topic: ORDERS_TOPIC,
+							key: userId,
+							event: createEnvelope({
+								source: "gozon/orders",
+								type: ORDER_CREATED,
+								subject: order.id,
+								data: { orderId: order.id, userId, amount, description },
+							}),
+							headers: traceHeaders,
+						});
+						return toOrderView(order);
+					});
+					answers.push(result);
+				}
+				await enqueue(events);
+				await em.flush();
+				return answers;
+			});
+		},
+
 		/**
 		 * Settles orders on their payment outcomes, each once (the inbox guards redelivery, and a
 		 * final status never changes), in one transaction; each change is broadcast on the mesh.

@@ -5,7 +5,8 @@
  *   relay then carries the event to Kafka and payment runs asynchronously. Orders placed while
  *   others are being written share the next transaction (group commit, `createOrders`).
  * - applyPaymentResults: PaymentSucceeded/PaymentFailed arrive through the inbox, a batch at a
- *   time, and settle each order once; each change is broadcast on the mesh for live pushes.
+ *   time, and settle each order once (orders/settle-orders.ts); each change is broadcast on the
+ *   mesh for live pushes.
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
@@ -31,6 +32,7 @@ import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.
 import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 import { operationsMixin } from "../mixins/operations.mixin.js";
+import { settleOrders, type Settlement } from "./orders/settle-orders.js";
 
 /** Broadcast on the mesh whenever an order reaches a final status. */
 export const ORDER_UPDATED_EVENT = "orders.updated";
@@ -39,6 +41,7 @@ interface OrdersState {
 	/** Shares transactions among orders placed at the same time (see createOrders). */
 	createGroup: GroupCommit<CreateCall, OrderView>;
 	createOrders(calls: CreateCall[]): Promise<OrderView[]>;
+	reportUnsettled(em: SqlEntityManager, settlements: Map<string, Settlement & { delivery: Delivery }>, views: OrderView[]): Promise<void>;
 }
 
 type OrdersThis = Service & OrmMethods & OutboxMethods & OrdersState;
@@ -171,35 +174,44 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 
 		/**
 		 * Settles orders on their payment outcomes, each once (the inbox guards redelivery, and a
-		 * final status never changes), in one transaction; each change is broadcast on the mesh.
+		 * final status never changes), in one transaction and one statement (settleOrders); each
+		 * change is broadcast on the mesh once committed.
 		 */
 		async applyPaymentResults(this: OrdersThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
-			const results = deliveries.map(delivery => ({ delivery, data: delivery.event.data as PaymentResultData }));
-			const orders = new Map((await em.find(Order, { id: { $in: results.map(r => r.data.orderId) } })).map(o => [uuidKey(o.id), o]));
-			const settled: Order[] = [];
-			for (const { delivery, data } of results) {
-				const order = orders.get(uuidKey(data.orderId));
-				if (!order || uuidKey(order.userId) !== uuidKey(data.userId)) {
-					runInTraceScope(delivery.trace, () => this.logger.warn(`payment result for unknown order ${data.orderId} (user ${data.userId}) ignored`));
-					continue;
-				}
+			// Only a NEW order moves, and the first outcome of an order in the batch is the one that counts.
+			const settlements = new Map<string, Settlement & { delivery: Delivery }>();
+			for (const delivery of deliveries) {
+				const data = delivery.event.data as PaymentResultData;
+				if (settlements.has(uuidKey(data.orderId))) continue;
 				const next = settle(
-					order.status,
+					"NEW",
 					delivery.event.type === PAYMENT_SUCCEEDED ? { succeeded: true } : { succeeded: false, reason: data.reason! },
-				);
-				if (!next) continue;
-				order.status = next.status;
-				order.reason = next.reason;
-				settled.push(order);
+				)!;
+				settlements.set(uuidKey(data.orderId), { orderId: data.orderId, userId: data.userId, ...next, delivery });
 			}
-			await em.flush();
-			const views = settled.map(toOrderView);
+			const views = await settleOrders(em, [...settlements.values()]);
+			if (views.length < settlements.size) await this.reportUnsettled(em, settlements, views);
 			return () => {
 				for (const view of views) {
 					recordSettlement(this.broker, view);
 					void this.broker.broadcast(ORDER_UPDATED_EVENT, view);
 				}
 			};
+		},
+
+		/** Says why results changed nothing: the order was already final (a repeat), or is unknown to this user. */
+		async reportUnsettled(this: OrdersThis, em: SqlEntityManager, settlements: Map<string, Settlement & { delivery: Delivery }>, views: OrderView[]) {
+			const changed = new Set(views.map(v => uuidKey(v.id)));
+			const rest = [...settlements].filter(([key]) => !changed.has(key)).map(([, s]) => s);
+			const known = new Map((await em.find(Order, { id: { $in: rest.map(s => s.orderId) } })).map(o => [uuidKey(o.id), o]));
+			for (const { orderId, userId, delivery } of rest) {
+				const order = known.get(uuidKey(orderId));
+				runInTraceScope(delivery.trace, () =>
+					!order || uuidKey(order.userId) !== uuidKey(userId)
+						? this.logger.warn(`payment result for unknown order ${orderId} (user ${userId}) ignored`)
+						: this.logger.debug(`order ${orderId} is already ${order.status}; ${delivery.event.type} ${delivery.event.id} ignored`),
+				);
+			}
 		},
 	},
 };

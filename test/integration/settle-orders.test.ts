@@ -1,0 +1,89 @@
+/**
+ * Guarantee 2 at its narrowest: settling a batch of orders is one compare-and-set statement. A
+ * NEW order of the named user moves to its final status; a final status never changes, whatever
+ * outcome arrives later; a result that names another user, or an order that does not exist,
+ * changes nothing.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { Order, OrderSchema } from "../../domain/orders/order.entity.js";
+import { openDatabase, type Database } from "../../infra/db/open-database.js";
+import { ordersMigrations } from "../../migrations/orders/index.js";
+import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import { settleOrders, type Settlement } from "../../services/orders/settle-orders.js";
+
+let db: Database;
+beforeAll(async () => {
+	db = await openDatabase({ service: "orders", url: process.env.ORDERS_DB_URL, dataDir: "unused", entities: [OrderSchema], migrations: ordersMigrations });
+});
+// These orders have no OrderCreated behind them: the books other suites audit must not see them.
+const placed: string[] = [];
+afterAll(async () => {
+	if (db && placed.length > 0) await db.em.fork().nativeDelete(Order, { id: { $in: placed } });
+	await db?.close();
+});
+
+async function placeOrders(count: number): Promise<Order[]> {
+	return db.em.fork().transactional(async em => {
+		const orders = Array.from({ length: count }, (_, i) => em.create(Order, { id: randomUUID(), userId: randomUUID(), amount: 100 + i, description: `settle ${i}`, status: "NEW" }));
+		placed.push(...orders.map(o => o.id));
+		return orders;
+	});
+}
+
+/** Settles in a transaction of its own and counts the statements it sent. */
+async function settleCounting(settlements: Settlement[]) {
+	const statements: string[] = [];
+	const views = await db.em.fork().transactional(async em => {
+		const connection = (em as SqlEntityManager).getConnection();
+		const execute = connection.execute.bind(connection);
+		connection.execute = ((...args: Parameters<typeof execute>) => (statements.push(String(args[0])), execute(...args))) as typeof execute;
+		return settleOrders(em as SqlEntityManager, settlements);
+	});
+	return { views, statements };
+}
+
+const statusOf = async (ids: string[]) => {
+	const orders = await db.em.fork().find(Order, { id: { $in: ids } });
+	return ids.map(id => {
+		const order = orders.find(o => o.id === id)!;
+		return { status: order.status, reason: order.reason ?? null };
+	});
+};
+
+describe("settleOrders", () => {
+	it("settles a batch in one statement and answers with the changed orders", async () => {
+		const [paid, refused] = await placeOrders(2);
+		const { views, statements } = await settleCounting([
+			{ orderId: paid.id, userId: paid.userId, status: "FINISHED", reason: null },
+			{ orderId: refused.id, userId: refused.userId, status: "CANCELED", reason: "INSUFFICIENT_FUNDS" },
+		]);
+		expect(statements).toHaveLength(1);
+		expect(views.map(v => [v.id, v.status, v.reason, v.amount]).sort()).toEqual(
+			[
+				[paid.id, "FINISHED", null, paid.amount],
+				[refused.id, "CANCELED", "INSUFFICIENT_FUNDS", refused.amount],
+			].sort(),
+		);
+		expect(new Date(views[0].updatedAt).getTime()).toBeGreaterThanOrEqual(new Date(views[0].createdAt).getTime());
+		expect(await statusOf([paid.id, refused.id])).toEqual([
+			{ status: "FINISHED", reason: null },
+			{ status: "CANCELED", reason: "INSUFFICIENT_FUNDS" },
+		]);
+	});
+
+	it("never changes a final status, and ignores another user's result and an unknown order", async () => {
+		const [final, other] = await placeOrders(2);
+		await settleCounting([{ orderId: final.id, userId: final.userId, status: "FINISHED", reason: null }]);
+		const { views } = await settleCounting([
+			{ orderId: final.id, userId: final.userId, status: "CANCELED", reason: "INSUFFICIENT_FUNDS" },
+			{ orderId: other.id, userId: randomUUID(), status: "FINISHED", reason: null },
+			{ orderId: randomUUID(), userId: randomUUID(), status: "FINISHED", reason: null },
+		]);
+		expect(views).toEqual([]);
+		expect(await statusOf([final.id, other.id])).toEqual([
+			{ status: "FINISHED", reason: null },
+			{ status: "NEW", reason: null },
+		]);
+	});
+});

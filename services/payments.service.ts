@@ -3,7 +3,8 @@
  *
  * - payForOrders: OrderCreated events arrive through the inbox, a batch at a time; in ONE
  *   transaction the inbox rows, the decisions, the debits and the PaymentSucceeded/PaymentFailed
- *   outbox rows commit together.
+ *   outbox rows commit together. The batch reads in one statement and writes in one
+ *   (payments/batch-statements.ts).
  * - Balances change only under optimistic locking (the account's version column), retried with
  *   jitter when a concurrent writer wins; a batch writes all its accounts in one statement
  *   (mixins/optimistic-lock/write-balances.ts).
@@ -17,7 +18,7 @@ import { amountRule, MAX_BALANCE } from "../domain/money.js";
 import { Account, AccountSchema } from "../domain/payments/account.entity.js";
 import { decidePayment } from "../domain/payments/decide-payment.js";
 import { LedgerEntry, LedgerEntrySchema, toLedgerView } from "../domain/payments/ledger-entry.entity.js";
-import { Payment, PaymentSchema } from "../domain/payments/payment.entity.js";
+import { PaymentSchema } from "../domain/payments/payment.entity.js";
 import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
@@ -33,6 +34,7 @@ import { writeBalances } from "../mixins/optimistic-lock/write-balances.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
 import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
+import { insertDebits, insertPayments, readBatch, type DebitRow, type PaymentRow } from "./payments/batch-statements.js";
 
 type PaymentsThis = Service & OrmMethods & OutboxMethods & OptimisticLockMethods;
 
@@ -146,14 +148,15 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 		 */
 		async payForOrders(this: PaymentsThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
 			const orders = deliveries.map(delivery => ({ delivery, data: delivery.event.data as OrderCreatedData }));
-			const decided = new Set(
-				(await em.find(Payment, { orderId: { $in: orders.map(o => o.data.orderId) } }, { fields: ["orderId"] })).map(p => uuidKey(p.orderId)),
-			);
-			const accounts = new Map(
-				(await em.find(Account, { userId: { $in: [...new Set(orders.map(o => o.data.userId))] } })).map(a => [uuidKey(a.userId), a]),
+			const { accounts, decided } = await readBatch(
+				em,
+				orders.map(o => o.data.orderId),
+				[...new Set(orders.map(o => o.data.userId))],
 			);
 			// One user's orders are decided in arrival order against the running balance.
 			const balances = new Map([...accounts].map(([key, account]) => [key, account.balance]));
+			const payments: PaymentRow[] = [];
+			const debits: DebitRow[] = [];
 			const events: OutboxEntry[] = [];
 			for (const { delivery, data } of orders) {
 				const { orderId, userId, amount } = data;
@@ -166,10 +169,10 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 				const decision = decidePayment(balance === undefined ? null : { balance }, amount);
 				if (decision.outcome === "SUCCEEDED") {
 					balances.set(uuidKey(userId), decision.balanceAfter);
-					em.create(LedgerEntry, { id: randomUUID(), userId, type: "DEBIT", amount, orderId });
-					em.create(Payment, { orderId, userId, amount, outcome: "SUCCEEDED", reason: null });
+					debits.push({ id: randomUUID(), userId, amount, orderId });
+					payments.push({ orderId, userId, amount, outcome: "SUCCEEDED", reason: null });
 				} else {
-					em.create(Payment, { orderId, userId, amount, outcome: "FAILED", reason: decision.reason });
+					payments.push({ orderId, userId, amount, outcome: "FAILED", reason: decision.reason });
 				}
 				events.push({
 					topic: PAYMENTS_TOPIC,
@@ -186,13 +189,15 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 								}),
 				});
 			}
-			await em.flush();
+			// Decisions, debits and balances in one statement; a balance that moved on since the read reruns the batch.
+			const now = new Date();
 			await writeBalances(
 				em,
 				[...accounts].flatMap(([key, account]) => {
 					const balance = balances.get(key)!;
 					return balance === account.balance ? [] : [{ userId: account.userId, version: account.version, balance }];
 				}),
+				[...insertPayments(payments, now), ...insertDebits(debits, now)],
 			);
 			const written = await this.relay.enqueue(em, events);
 			return written.length > 0 ? () => this.relay.publishCommitted(written) : undefined;

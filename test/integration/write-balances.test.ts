@@ -2,7 +2,8 @@
  * Guarantee 3 at its narrowest: a consumed batch writes all its accounts' balances in one
  * statement, each row guarded by the version it was read at. A top-up that commits between the
  * read and the write must make the whole write fail (and the batch rerun), never be overwritten,
- * and no other account of the batch may keep its new balance either.
+ * and no other account of the batch may keep its new balance either; the rows written alongside
+ * in the same statement (the batch's payments) stand or fall with it.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -14,6 +15,7 @@ import { writeBalances } from "../../mixins/optimistic-lock/write-balances.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { paymentsMigrations } from "../../migrations/payments/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import { insertPayments, type PaymentRow } from "../../services/payments/batch-statements.js";
 
 let db: Database;
 beforeAll(async () => {
@@ -28,6 +30,7 @@ beforeAll(async () => {
 // These accounts have balances with no ledger behind them: the books other suites audit must not see them.
 const opened: string[] = [];
 afterAll(async () => {
+	if (db && opened.length > 0) await (db.em.fork() as SqlEntityManager).execute(`delete from payments where user_id in (?)`, [opened]);
 	if (db && opened.length > 0) await db.em.fork().nativeDelete(Account, { userId: { $in: opened } });
 	await db?.close();
 });
@@ -41,6 +44,14 @@ async function openAccounts(balances: number[]): Promise<string[]> {
 	return ids;
 }
 
+/** A decision row for each account, to ride along in the balance write. */
+const paymentsOf = (ids: string[]): PaymentRow[] => ids.map(userId => ({ orderId: randomUUID(), userId, amount: 50, outcome: "FAILED", reason: "INSUFFICIENT_FUNDS" }));
+
+async function paymentsWritten(rows: PaymentRow[]): Promise<number> {
+	const [{ count }] = await (db.em.fork() as SqlEntityManager).execute<{ count: string }[]>(`select count(*) from payments where order_id in (?)`, [rows.map(r => r.orderId)]);
+	return Number(count);
+}
+
 async function readAccounts(ids: string[]) {
 	const accounts = await db.em.fork().find(Account, { userId: { $in: ids } });
 	return ids.map(id => accounts.find(a => a.userId === id)!);
@@ -50,18 +61,25 @@ describe("writeBalances", () => {
 	it("writes every account of a batch in one statement and moves each version on", async () => {
 		const ids = await openAccounts([100, 200, 300]);
 		const before = await readAccounts(ids);
+		const payments = paymentsOf(ids);
 		const statements: string[] = [];
 		await db.em.fork().transactional(async em => {
 			const connection = (em as SqlEntityManager).getConnection();
 			const execute = connection.execute.bind(connection);
 			connection.execute = ((...args: Parameters<typeof execute>) => (statements.push(String(args[0])), execute(...args))) as typeof execute;
 			try {
-				await writeBalances(em as SqlEntityManager, before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })));
+				await writeBalances(
+					em as SqlEntityManager,
+					before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
+					insertPayments(payments, new Date()),
+				);
 			} finally {
 				connection.execute = execute;
 			}
 		});
-		expect(statements.filter(sql => /update/i.test(sql))).toHaveLength(1);
+		expect(statements).toHaveLength(1);
+		expect(statements[0]).toMatch(/insert into payments[\s\S]*update accounts/);
+		expect(await paymentsWritten(payments)).toBe(3);
 		const after = await readAccounts(ids);
 		expect(after.map(a => a.balance)).toEqual([50, 150, 250]);
 		after.forEach((a, i) => expect(a.version).toBe(before[i].version + 1));
@@ -75,12 +93,19 @@ describe("writeBalances", () => {
 			const account = await em.findOneOrFail(Account, { userId: ids[1] });
 			account.balance += 1000;
 		});
+		const payments = paymentsOf(ids);
 		const attempt = db.em.fork().transactional(em =>
-			writeBalances(em as SqlEntityManager, read.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 }))),
+			writeBalances(
+				em as SqlEntityManager,
+				read.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
+				insertPayments(payments, new Date()),
+			),
 		);
 		await expect(attempt).rejects.toBeInstanceOf(OptimisticLockError);
-		// Nothing of the refused write stays: the untouched accounts keep theirs, the top-up stands.
+		// Nothing of the refused write stays: the untouched accounts keep theirs, the top-up stands,
+		// and the payments written in the same statement are gone with it.
 		expect((await readAccounts(ids)).map(a => a.balance)).toEqual([100, 1200, 300]);
+		expect(await paymentsWritten(payments)).toBe(0);
 	});
 
 	it("waits for a concurrent top-up holding the row, then refuses instead of overwriting it", async () => {

@@ -47,8 +47,12 @@ await admin.connect();
 await createFreshDatabases(admin, Object.values(dbNames));
 const urls = { orders: databaseUrl(infra.ORDERS_DB_URL, dbNames.orders), payments: databaseUrl(infra.ORDERS_DB_URL, dbNames.payments) };
 
-// BENCH_INSTANCES=1: one instance of each service instead of the stack's two (see README.md).
-const topology = process.env.BENCH_INSTANCES === "1" ? stackTopology().filter(spec => spec.name.endsWith("-1")) : stackTopology();
+// One instance of each service by default: on two cores a second instance of each adds
+// processes to wake and halves every batch (README.md, "Round five"). BENCH_INSTANCES=2 runs the
+// stack's two of each.
+const instances = process.env.BENCH_INSTANCES || "1";
+if (instances !== "1" && instances !== "2") throw new Error(`BENCH_INSTANCES must be 1 or 2, got "${instances}"`);
+const topology = instances === "2" ? stackTopology() : stackTopology().filter(spec => spec.name.endsWith("-1"));
 step(`starting ${topology.map(spec => spec.name).join(", ")} as separate processes`);
 // BENCH_PROFILE=<dir>: every service process writes a CPU profile there when the run ends.
 const mesh = await startBenchMesh(topology, { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);

@@ -13,7 +13,12 @@ async function probe(check: () => Promise<void>): Promise<{ ok: boolean; error?:
 	}
 }
 
-export function operationsMixin(): Partial<ServiceSchema> {
+export interface OperationsOptions {
+	/** The service's own counters, added to `stats` (orders: its group commit). */
+	stats?(service: unknown): Record<string, unknown>;
+}
+
+export function operationsMixin(opts: OperationsOptions = {}): Partial<ServiceSchema> {
 	return {
 		actions: {
 			/** Readiness of this instance: its database and its event log. */
@@ -34,8 +39,7 @@ export function operationsMixin(): Partial<ServiceSchema> {
 						outbox: await this.outboxBacklog(),
 						relay: this.relay.stats,
 						inbox: this.inboxStats,
-						// Where the service groups its writes (orders' create): calls per transaction.
-						...(this.createGroup ? { createGroup: this.createGroup.stats } : {}),
+						...opts.stats?.(this),
 					};
 				},
 			},

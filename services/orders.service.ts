@@ -25,7 +25,7 @@ import { notFound } from "../infra/errors.js";
 import { recordSettlement } from "../infra/observability/metrics.js";
 import { runInTraceScope, traceHeadersOf } from "../infra/observability/trace-context.js";
 import { ordersMigrations } from "../migrations/orders/index.js";
-import { GroupCommit } from "../mixins/group-commit/group-commit.js";
+import { failedBeforeCommit, GroupCommit } from "../mixins/group-commit/group-commit.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
 import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
@@ -41,8 +41,11 @@ interface OrdersState {
 	/** Shares transactions among orders placed at the same time (see createOrders). */
 	createGroup: GroupCommit<CreateCall, OrderView>;
 	createOrders(calls: CreateCall[]): Promise<OrderView[]>;
-	reportUnsettled(em: SqlEntityManager, settlements: Map<string, Settlement & { delivery: Delivery }>, views: OrderView[]): Promise<void>;
+	reportUnsettled(em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[]): Promise<void>;
 }
+
+/** A batch's settlements by order and user, each with the delivery that asked for it. */
+type PendingSettlements = Map<string, Settlement & { delivery: Delivery }>;
 
 type OrdersThis = Service & OrmMethods & OutboxMethods & OrdersState;
 
@@ -77,7 +80,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			accepts: [PAYMENT_SUCCEEDED, PAYMENT_FAILED],
 			handler: "applyPaymentResults",
 		}),
-		operationsMixin(),
+		operationsMixin({ stats: service => ({ createGroup: (service as OrdersThis).createGroup.stats }) }),
 	],
 
 	actions: {
@@ -132,6 +135,8 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			run: calls => this.createOrders(calls),
 			...config.createGroup,
 			failsEveryCall: isConnectionError,
+			// A shared transaction's log lines belong to no one caller's trace.
+			detached: work => runInTraceScope({}, work),
 		});
 	},
 
@@ -139,10 +144,11 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 		/**
 		 * Writes orders and their OrderCreated events in one transaction, an answer per call. A
 		 * repeated Idempotency-Key gets the stored answer and writes nothing, even when the first
-		 * use is in the same transaction.
+		 * use is in the same transaction. Whatever fails inside rolls the transaction back
+		 * (failedBeforeCommit), so the group may run again without the call at fault.
 		 */
 		async createOrders(this: OrdersThis, calls: CreateCall[]): Promise<OrderView[]> {
-			return this.transactionalWithEvents(async (em, enqueue) => {
+			return this.transactionalWithEvents((em, enqueue) => failedBeforeCommit(async () => {
 				const events: OutboxEntry[] = [];
 				const answers: OrderView[] = [];
 				for (const { params, traceHeaders } of calls) {
@@ -169,7 +175,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 				await enqueue(events);
 				await em.flush();
 				return answers;
-			});
+			}));
 		},
 
 		/**
@@ -178,16 +184,18 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 		 * change is broadcast on the mesh once committed.
 		 */
 		async applyPaymentResults(this: OrdersThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
-			// Only a NEW order moves, and the first outcome of an order in the batch is the one that counts.
-			const settlements = new Map<string, Settlement & { delivery: Delivery }>();
+			// Only a NEW order moves, and the first outcome of an order in the batch is the one that
+			// counts; a result naming another user must not hide the order's real one behind it.
+			const settlements: PendingSettlements = new Map();
 			for (const delivery of deliveries) {
 				const data = delivery.event.data as PaymentResultData;
-				if (settlements.has(uuidKey(data.orderId))) continue;
+				const key = `${uuidKey(data.orderId)}/${uuidKey(data.userId)}`;
+				if (settlements.has(key)) continue;
 				const next = settle(
 					"NEW",
 					delivery.event.type === PAYMENT_SUCCEEDED ? { succeeded: true } : { succeeded: false, reason: data.reason! },
 				)!;
-				settlements.set(uuidKey(data.orderId), { orderId: data.orderId, userId: data.userId, ...next, delivery });
+				settlements.set(key, { orderId: data.orderId, userId: data.userId, ...next, delivery });
 			}
 			const views = await settleOrders(em, [...settlements.values()]);
 			if (views.length < settlements.size) await this.reportUnsettled(em, settlements, views);
@@ -200,8 +208,8 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 		},
 
 		/** Says why results changed nothing: the order was already final (a repeat), or is unknown to this user. */
-		async reportUnsettled(this: OrdersThis, em: SqlEntityManager, settlements: Map<string, Settlement & { delivery: Delivery }>, views: OrderView[]) {
-			const changed = new Set(views.map(v => uuidKey(v.id)));
+		async reportUnsettled(this: OrdersThis, em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[]) {
+			const changed = new Set(views.map(v => `${uuidKey(v.id)}/${uuidKey(v.userId)}`));
 			const rest = [...settlements].filter(([key]) => !changed.has(key)).map(([, s]) => s);
 			const known = new Map((await em.find(Order, { id: { $in: rest.map(s => s.orderId) } })).map(o => [uuidKey(o.id), o]));
 			for (const { orderId, userId, delivery } of rest) {

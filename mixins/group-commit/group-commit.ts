@@ -1,32 +1,39 @@
 /**
- * Group commit: calls that arrive while earlier ones are in their transaction wait for it, then
- * share the next one. Under load a database runs out of commits, and a service of round trips,
- * long before either runs out of work: N orders in one transaction cost the round trips of one.
- * A call to an idle service starts at once, so at light load nothing waits that would not have
- * waited anyway; the busier the service, the larger the groups.
+ * Group commit: calls that arrive while `maxInFlight` transactions are running wait for one of
+ * them to finish, then share the next transaction. Under load a database runs out of commits,
+ * and a service of round trips, long before either runs out of work: N calls in one transaction
+ * pay for BEGIN, each multi-row statement and COMMIT once. A call to an idle service starts at
+ * once; the busier the service, the larger the groups.
  *
- * When a shared transaction fails, its calls run again one at a time, so a bad call fails alone
- * and takes no other call with it; when the failure is everyone's (the database is unreachable)
- * they all get it at once instead.
+ * A shared transaction that failed before its commit (`failedBeforeCommit`) wrote nothing, so its
+ * calls run again in two halves, and so on down to the one call at fault, which fails alone; the
+ * others are written. A failure that is everyone's (the database is unreachable), or one whose
+ * outcome is unknown (the commit itself failed), fails every call of the group at once: running
+ * them again could write them twice.
  */
 
 export interface GroupCommitOptions<I, O> {
-	/** Runs the calls in ONE transaction and answers each, in the order given. */
+	/**
+	 * Runs the calls in ONE transaction and answers each, in the order given. It wraps the body of
+	 * its transaction in `failedBeforeCommit`, so that an error there is known to have rolled back.
+	 */
 	run(calls: I[]): Promise<O[]>;
 	/** Most calls in one transaction. */
 	maxSize: number;
 	/** Transactions in flight at once; calls beyond them wait for the next one. */
 	maxInFlight: number;
-	/** A failure no call would escape on its own (the database is down): nothing is retried alone. */
+	/** A failure no call would escape on its own (the database is down): nothing is run again. */
 	failsEveryCall?(err: unknown): boolean;
+	/** Starts a transaction outside the context of whichever call happened to start it (its trace, say). */
+	detached?<T>(work: () => T): T;
 }
 
 export interface GroupCommitStats {
 	calls: number;
 	/** Transactions the calls took (calls / transactions = mean group size). */
 	transactions: number;
-	/** Calls run again alone after their group's transaction failed. */
-	retriedAlone: number;
+	/** Failed groups run again in two halves to find the call at fault. */
+	splits: number;
 }
 
 interface Waiting<I, O> {
@@ -35,8 +42,21 @@ interface Waiting<I, O> {
 	reject(err: unknown): void;
 }
 
+/** Errors thrown inside a transaction's body: it rolled back, so nothing of it was written. */
+const rolledBack = new WeakSet<object>();
+
+/** Runs a transaction's body, marking whatever it throws as having rolled back the transaction. */
+export async function failedBeforeCommit<T>(body: () => Promise<T>): Promise<T> {
+	try {
+		return await body();
+	} catch (err) {
+		if (typeof err === "object" && err !== null) rolledBack.add(err);
+		throw err;
+	}
+}
+
 export class GroupCommit<I, O> {
-	readonly stats: GroupCommitStats = { calls: 0, transactions: 0, retriedAlone: 0 };
+	readonly stats: GroupCommitStats = { calls: 0, transactions: 0, splits: 0 };
 	private readonly waiting: Waiting<I, O>[] = [];
 	private inFlight = 0;
 
@@ -57,38 +77,47 @@ export class GroupCommit<I, O> {
 		while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0) {
 			const group = this.waiting.splice(0, this.opts.maxSize);
 			this.inFlight++;
-			void this.runGroup(group).finally(() => {
-				this.inFlight--;
-				this.startGroups();
-			});
+			const detached = this.opts.detached ?? (work => work());
+			void detached(() => this.runGroup(group))
+				.catch(err => group.forEach(w => w.reject(err)))
+				.finally(() => {
+					this.inFlight--;
+					this.startGroups();
+				});
 		}
 	}
 
-	private async runGroup(group: Waiting<I, O>[]): Promise<void> {
-		let answers: O[];
+	/**
+	 * Runs the group; on a failure before commit, each half again, until the call at fault is
+	 * alone. Returns the failure when it was everyone's, so the calls not yet run get it at once.
+	 */
+	private async runGroup(group: Waiting<I, O>[]): Promise<unknown> {
 		try {
-			answers = await this.runOne(group.map(w => w.call));
+			const answers = await this.runOne(group.map(w => w.call));
+			group.forEach((w, i) => w.resolve(answers[i]));
+			return undefined;
 		} catch (err) {
-			if (group.length === 1 || this.opts.failsEveryCall?.(err)) {
-				for (const w of group) w.reject(err);
-				return;
+			if (this.opts.failsEveryCall?.(err)) {
+				group.forEach(w => w.reject(err));
+				return err;
 			}
-			for (const w of group) {
-				this.stats.retriedAlone++;
-				try {
-					w.resolve((await this.runOne([w.call]))[0]);
-				} catch (aloneErr) {
-					w.reject(aloneErr);
-				}
+			if (group.length === 1 || typeof err !== "object" || err === null || !rolledBack.has(err)) {
+				group.forEach(w => w.reject(err));
+				return undefined;
 			}
-			return;
+			this.stats.splits++;
+			const half = Math.ceil(group.length / 2);
+			const outage = await this.runGroup(group.slice(0, half));
+			if (outage === undefined) return this.runGroup(group.slice(half));
+			group.slice(half).forEach(w => w.reject(outage));
+			return outage;
 		}
-		group.forEach((w, i) => w.resolve(answers[i]));
 	}
 
 	private async runOne(calls: I[]): Promise<O[]> {
 		this.stats.transactions++;
 		const answers = await this.opts.run(calls);
+		// Checked after the commit: a mismatch is a bug in `run`, and the calls may be written.
 		if (answers.length !== calls.length) throw new Error(`group commit: ${calls.length} calls got ${answers.length} answers`);
 		return answers;
 	}

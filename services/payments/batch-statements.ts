@@ -25,6 +25,8 @@ export interface BatchState {
 
 /** Reads the batch users' accounts and which of its orders were already decided, in ONE statement. */
 export async function readBatch(em: SqlEntityManager, orderIds: string[], userIds: string[]): Promise<BatchState> {
+	// `in ()` is not SQL: an empty batch has nothing to read.
+	if (orderIds.length === 0 || userIds.length === 0) return { accounts: new Map(), decided: new Set() };
 	const rows = await em.execute<{ user_id: string | null; balance: string | null; version: number | null; decided_order_id: string | null }[]>(
 		`select user_id, balance, version, null::uuid as decided_order_id from accounts where user_id in (?)
 		 union all

@@ -2,15 +2,20 @@
  * Guarantee 2 at its narrowest: settling a batch of orders is one compare-and-set statement. A
  * NEW order of the named user moves to its final status; a final status never changes, whatever
  * outcome arrives later; a result that names another user, or an order that does not exist,
- * changes nothing.
+ * changes nothing, and does not hide the order's real result behind it in the same batch.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type { ServiceBroker } from "moleculer";
+import { createEnvelope } from "../../domain/events/envelope.js";
+import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentResultData } from "../../domain/events/event-types.js";
 import { Order, OrderSchema } from "../../domain/orders/order.entity.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { ordersMigrations } from "../../migrations/orders/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import type { Delivery } from "../../mixins/inbox.mixin.js";
 import { settleOrders, type Settlement } from "../../services/orders/settle-orders.js";
+import { startMesh, type Mesh } from "../support/mesh.js";
 
 let db: Database;
 beforeAll(async () => {
@@ -38,7 +43,11 @@ async function settleCounting(settlements: Settlement[]) {
 		const connection = (em as SqlEntityManager).getConnection();
 		const execute = connection.execute.bind(connection);
 		connection.execute = ((...args: Parameters<typeof execute>) => (statements.push(String(args[0])), execute(...args))) as typeof execute;
-		return settleOrders(em as SqlEntityManager, settlements);
+		try {
+			return await settleOrders(em as SqlEntityManager, settlements);
+		} finally {
+			connection.execute = execute;
+		}
 	});
 	return { views, statements };
 }
@@ -85,5 +94,36 @@ describe("settleOrders", () => {
 			{ status: "FINISHED", reason: null },
 			{ status: "NEW", reason: null },
 		]);
+	});
+});
+
+describe("the orders service settling a batch of payment results", () => {
+	let mesh: Mesh;
+	beforeAll(async () => {
+		mesh = await startMesh({ orders: 1 });
+	});
+	afterAll(async () => {
+		await mesh?.stop();
+	});
+
+	const delivery = (type: typeof PAYMENT_SUCCEEDED | typeof PAYMENT_FAILED, data: PaymentResultData): Delivery => ({
+		event: createEnvelope({ source: "gozon/payments", type, subject: data.orderId, data }),
+		trace: {},
+		causedHeaders: {},
+	});
+
+	it("settles an order by its own user's result when another user's result for it comes first", async () => {
+		const [order] = await placeOrders(1);
+		const orders = (mesh.brokers.orders[0] as ServiceBroker).getLocalService("orders") as unknown as {
+			transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T>;
+			applyPaymentResults(em: SqlEntityManager, deliveries: Delivery[]): Promise<unknown>;
+		};
+		await orders.transactional(em =>
+			orders.applyPaymentResults(em, [
+				delivery(PAYMENT_SUCCEEDED, { orderId: order.id, userId: randomUUID(), amount: order.amount }),
+				delivery(PAYMENT_FAILED, { orderId: order.id, userId: order.userId, amount: order.amount, reason: "INSUFFICIENT_FUNDS" }),
+			]),
+		);
+		expect(await statusOf([order.id])).toEqual([{ status: "CANCELED", reason: "INSUFFICIENT_FUNDS" }]);
 	});
 });

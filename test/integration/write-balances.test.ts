@@ -15,7 +15,7 @@ import { writeBalances } from "../../mixins/optimistic-lock/write-balances.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { paymentsMigrations } from "../../migrations/payments/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
-import { insertPayments, type PaymentRow } from "../../services/payments/batch-statements.js";
+import { insertDebits, insertPayments, type DebitRow, type PaymentRow } from "../../services/payments/batch-statements.js";
 
 let db: Database;
 beforeAll(async () => {
@@ -31,6 +31,7 @@ beforeAll(async () => {
 const opened: string[] = [];
 afterAll(async () => {
 	if (db && opened.length > 0) await (db.em.fork() as SqlEntityManager).execute(`delete from payments where user_id in (?)`, [opened]);
+	if (db && opened.length > 0) await (db.em.fork() as SqlEntityManager).execute(`delete from ledger_entries where user_id in (?)`, [opened]);
 	if (db && opened.length > 0) await db.em.fork().nativeDelete(Account, { userId: { $in: opened } });
 	await db?.close();
 });
@@ -47,9 +48,14 @@ async function openAccounts(balances: number[]): Promise<string[]> {
 /** A decision row for each account, to ride along in the balance write. */
 const paymentsOf = (ids: string[]): PaymentRow[] => ids.map(userId => ({ orderId: randomUUID(), userId, amount: 50, outcome: "FAILED", reason: "INSUFFICIENT_FUNDS" }));
 
-async function paymentsWritten(rows: PaymentRow[]): Promise<number> {
-	const [{ count }] = await (db.em.fork() as SqlEntityManager).execute<{ count: string }[]>(`select count(*) from payments where order_id in (?)`, [rows.map(r => r.orderId)]);
-	return Number(count);
+/** A ledger DEBIT for each account, to ride along too. */
+const debitsOf = (ids: string[]): DebitRow[] => ids.map(userId => ({ id: randomUUID(), userId, amount: 50, orderId: randomUUID() }));
+
+async function rowsWritten(payments: PaymentRow[], debits: DebitRow[]): Promise<{ payments: number; debits: number }> {
+	const em = db.em.fork() as SqlEntityManager;
+	const [{ count: paid }] = await em.execute<{ count: string }[]>(`select count(*) from payments where order_id in (?)`, [payments.map(r => r.orderId)]);
+	const [{ count: debited }] = await em.execute<{ count: string }[]>(`select count(*) from ledger_entries where type = 'DEBIT' and id in (?)`, [debits.map(r => r.id)]);
+	return { payments: Number(paid), debits: Number(debited) };
 }
 
 async function readAccounts(ids: string[]) {
@@ -62,6 +68,7 @@ describe("writeBalances", () => {
 		const ids = await openAccounts([100, 200, 300]);
 		const before = await readAccounts(ids);
 		const payments = paymentsOf(ids);
+		const debits = debitsOf(ids);
 		const statements: string[] = [];
 		await db.em.fork().transactional(async em => {
 			const connection = (em as SqlEntityManager).getConnection();
@@ -71,15 +78,15 @@ describe("writeBalances", () => {
 				await writeBalances(
 					em as SqlEntityManager,
 					before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
-					insertPayments(payments, new Date()),
+					[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
 				);
 			} finally {
 				connection.execute = execute;
 			}
 		});
 		expect(statements).toHaveLength(1);
-		expect(statements[0]).toMatch(/insert into payments[\s\S]*update accounts/);
-		expect(await paymentsWritten(payments)).toBe(3);
+		expect(statements[0]).toMatch(/insert into payments[\s\S]*insert into ledger_entries[\s\S]*update accounts/);
+		expect(await rowsWritten(payments, debits)).toEqual({ payments: 3, debits: 3 });
 		const after = await readAccounts(ids);
 		expect(after.map(a => a.balance)).toEqual([50, 150, 250]);
 		after.forEach((a, i) => expect(a.version).toBe(before[i].version + 1));
@@ -94,18 +101,19 @@ describe("writeBalances", () => {
 			account.balance += 1000;
 		});
 		const payments = paymentsOf(ids);
+		const debits = debitsOf(ids);
 		const attempt = db.em.fork().transactional(em =>
 			writeBalances(
 				em as SqlEntityManager,
 				read.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
-				insertPayments(payments, new Date()),
+				[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
 			),
 		);
 		await expect(attempt).rejects.toBeInstanceOf(OptimisticLockError);
 		// Nothing of the refused write stays: the untouched accounts keep theirs, the top-up stands,
-		// and the payments written in the same statement are gone with it.
+		// and the payments and debits written in the same statement are gone with it.
 		expect((await readAccounts(ids)).map(a => a.balance)).toEqual([100, 1200, 300]);
-		expect(await paymentsWritten(payments)).toBe(0);
+		expect(await rowsWritten(payments, debits)).toEqual({ payments: 0, debits: 0 });
 	});
 
 	it("waits for a concurrent top-up holding the row, then refuses instead of overwriting it", async () => {

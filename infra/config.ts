@@ -66,7 +66,7 @@ export function loadConfig(): GozonConfig {
 		logLevel: process.env.LOG_LEVEL || "info",
 		bodyLimit: process.env.BODY_LIMIT || "16kb",
 		outbox: {
-			batchSize: int("OUTBOX_BATCH_SIZE", 500),
+			batchSize: int("OUTBOX_BATCH_SIZE", 1000),
 			pollIntervalMs: int("OUTBOX_POLL_MS", 2000),
 			retentionMs: int("OUTBOX_RETENTION_MS", 7 * day),
 			maxAttempts: int("OUTBOX_MAX_ATTEMPTS", 10),

@@ -89,13 +89,14 @@ export function recordSettlement(broker: ServiceBroker, order: { status: string;
 	if (Number.isFinite(seconds)) observeMetric(broker, METRIC.orderSettleSeconds, Math.max(0, seconds), { status: order.status });
 }
 
-/** A relay published these outbox rows: count them per topic and record each event's wait. */
+/** A relay published these outbox rows: count them per topic (once per batch) and record each event's wait. */
 export function recordPublished(broker: ServiceBroker, service: string, rows: readonly { topic: string; payload: unknown }[]): void {
 	const now = Date.now();
+	const perTopic = new Map<string, number>();
 	for (const row of rows) {
-		const labels = { service, topic: row.topic };
-		countMetric(broker, METRIC.outboxPublished, labels);
+		perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
 		const created = Date.parse(String((row.payload as { time?: unknown } | null)?.time));
-		if (Number.isFinite(created)) observeMetric(broker, METRIC.outboxPublishLagSeconds, Math.max(0, (now - created) / 1000), labels);
+		if (Number.isFinite(created)) observeMetric(broker, METRIC.outboxPublishLagSeconds, Math.max(0, (now - created) / 1000), { service, topic: row.topic });
 	}
+	for (const [topic, count] of perTopic) countMetric(broker, METRIC.outboxPublished, { service, topic }, count);
 }

@@ -28,6 +28,8 @@ export interface OutboxRow {
 	topic: string;
 	key: string;
 	payload: unknown;
+	/** The payload as the JSON text the log is sent, so a relay does not serialize it again. */
+	payloadText: string;
 	headers: Record<string, string> | null;
 	attempts: number;
 }
@@ -49,8 +51,8 @@ export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[], l
 	const sqlEm = em as SqlEntityManager;
 	const leased = lease ? ", ?, clock_timestamp() + (? || ' milliseconds')::interval" : "";
 	const values = entries.map(() => `(?, ?, ?, ?::jsonb, ?::jsonb${leased})`).join(", ");
-	const rows = entries.map(e => ({ id: e.event.id, topic: e.topic, key: e.key, payload: e.event, headers: e.headers ?? {}, attempts: 0 }));
-	const params = rows.flatMap(r => [r.id, r.topic, r.key, JSON.stringify(r.payload), JSON.stringify(r.headers), ...(lease ? [lease.holder, String(lease.ms)] : [])]);
+	const rows = entries.map(e => ({ id: e.event.id, topic: e.topic, key: e.key, payload: e.event, payloadText: JSON.stringify(e.event), headers: e.headers ?? {}, attempts: 0 }));
+	const params = rows.flatMap(r => [r.id, r.topic, r.key, r.payloadText, JSON.stringify(r.headers), ...(lease ? [lease.holder, String(lease.ms)] : [])]);
 	const columns = `id, topic, key, payload, headers${lease ? ", claimed_by, claimed_until" : ""}`;
 	const inserted = await sqlEm.execute<{ seq: string; id: string }[]>(`insert into outbox_messages (${columns}) values ${values} returning seq, id`, params);
 	const seqOf = new Map(inserted.map(row => [uuidKey(row.id), String(row.seq)]));

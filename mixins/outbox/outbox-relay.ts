@@ -341,7 +341,8 @@ export class OutboxRelay {
 	 */
 	private async claim(after = "0"): Promise<ClaimedRow[]> {
 		const em = this.opts.db.em.fork() as SqlEm;
-		return em.execute<ClaimedRow[]>(
+		// The payload comes back as text: parsed once here for the check, and sent as it is.
+		const rows = await em.execute<(Omit<ClaimedRow, "payload" | "payloadText"> & { payload_text: string })[]>(
 			`update outbox_messages
 			    set claimed_by = ?, claimed_until = clock_timestamp() + (? || ' milliseconds')::interval
 			  where seq in (
@@ -352,9 +353,12 @@ export class OutboxRelay {
 			         order by seq
 			         limit ?
 			           for update skip locked)
-			returning seq, id, topic, key, payload, headers, attempts`,
+			returning seq, id, topic, key, payload::text as payload_text, headers, attempts`,
 			[this.relayId, String(this.opts.leaseMs), after, this.opts.batchSize],
-		).then(rows => rows.sort((a, b) => Number(a.seq) - Number(b.seq)));
+		);
+		return rows
+			.map(({ payload_text, ...row }) => ({ ...row, payload: JSON.parse(payload_text) as unknown, payloadText: payload_text }))
+			.sort((a, b) => Number(a.seq) - Number(b.seq));
 	}
 
 	/** Marks what was published, records refusals, and hands back the rest of the lease. */
@@ -437,5 +441,5 @@ export class OutboxRelay {
 }
 
 function toMessage(row: ClaimedRow): OutgoingMessage {
-	return { topic: row.topic, key: row.key, value: JSON.stringify(row.payload), headers: row.headers ?? {} };
+	return { topic: row.topic, key: row.key, value: row.payloadText, headers: row.headers ?? {} };
 }

@@ -44,8 +44,10 @@ interface OrdersState {
 	reportUnsettled(em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[]): Promise<void>;
 }
 
-/** A batch's settlements by order and user, each with the delivery that asked for it. */
+/** A batch's settlements by order and user (settlementKey), each with the delivery that asked for it. */
 type PendingSettlements = Map<string, Settlement & { delivery: Delivery }>;
+
+const settlementKey = (orderId: string, userId: string) => `${uuidKey(orderId)}/${uuidKey(userId)}`;
 
 type OrdersThis = Service & OrmMethods & OutboxMethods & OrdersState;
 
@@ -189,7 +191,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			const settlements: PendingSettlements = new Map();
 			for (const delivery of deliveries) {
 				const data = delivery.event.data as PaymentResultData;
-				const key = `${uuidKey(data.orderId)}/${uuidKey(data.userId)}`;
+				const key = settlementKey(data.orderId, data.userId);
 				if (settlements.has(key)) continue;
 				const next = settle(
 					"NEW",
@@ -209,7 +211,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 
 		/** Says why results changed nothing: the order was already final (a repeat), or is unknown to this user. */
 		async reportUnsettled(this: OrdersThis, em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[]) {
-			const changed = new Set(views.map(v => `${uuidKey(v.id)}/${uuidKey(v.userId)}`));
+			const changed = new Set(views.map(v => settlementKey(v.id, v.userId)));
 			const rest = [...settlements].filter(([key]) => !changed.has(key)).map(([, s]) => s);
 			const known = new Map((await em.find(Order, { id: { $in: rest.map(s => s.orderId) } })).map(o => [uuidKey(o.id), o]));
 			for (const { orderId, userId, delivery } of rest) {

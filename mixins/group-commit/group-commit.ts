@@ -77,8 +77,8 @@ export class GroupCommit<I, O> {
 		while (this.inFlight < this.opts.maxInFlight && this.waiting.length > 0) {
 			const group = this.waiting.splice(0, this.opts.maxSize);
 			this.inFlight++;
-			const detached = this.opts.detached ?? (work => work());
-			void detached(() => this.runGroup(group))
+			const run = () => this.runGroup(group);
+			void (this.opts.detached ? this.opts.detached(run) : run())
 				.catch(err => group.forEach(w => w.reject(err)))
 				.finally(() => {
 					this.inFlight--;

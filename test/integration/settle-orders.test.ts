@@ -16,6 +16,7 @@ import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
 import type { Delivery } from "../../mixins/inbox.mixin.js";
 import { settleOrders, type Settlement } from "../../services/orders/settle-orders.js";
 import { startMesh, type Mesh } from "../support/mesh.js";
+import { recordStatements } from "../support/record-statements.js";
 
 let db: Database;
 beforeAll(async () => {
@@ -38,17 +39,7 @@ async function placeOrders(count: number): Promise<Order[]> {
 
 /** Settles in a transaction of its own and counts the statements it sent. */
 async function settleCounting(settlements: Settlement[]) {
-	const statements: string[] = [];
-	const views = await db.em.fork().transactional(async em => {
-		const connection = (em as SqlEntityManager).getConnection();
-		const execute = connection.execute.bind(connection);
-		connection.execute = ((...args: Parameters<typeof execute>) => (statements.push(String(args[0])), execute(...args))) as typeof execute;
-		try {
-			return await settleOrders(em as SqlEntityManager, settlements);
-		} finally {
-			connection.execute = execute;
-		}
-	});
+	const { result: views, statements } = await recordStatements(db.em as SqlEntityManager, em => settleOrders(em, settlements));
 	return { views, statements };
 }
 

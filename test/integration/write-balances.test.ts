@@ -16,6 +16,7 @@ import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { paymentsMigrations } from "../../migrations/payments/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
 import { insertDebits, insertPayments, type DebitRow, type PaymentRow } from "../../services/payments/batch-statements.js";
+import { recordStatements } from "../support/record-statements.js";
 
 let db: Database;
 beforeAll(async () => {
@@ -69,21 +70,13 @@ describe("writeBalances", () => {
 		const before = await readAccounts(ids);
 		const payments = paymentsOf(ids);
 		const debits = debitsOf(ids);
-		const statements: string[] = [];
-		await db.em.fork().transactional(async em => {
-			const connection = (em as SqlEntityManager).getConnection();
-			const execute = connection.execute.bind(connection);
-			connection.execute = ((...args: Parameters<typeof execute>) => (statements.push(String(args[0])), execute(...args))) as typeof execute;
-			try {
-				await writeBalances(
-					em as SqlEntityManager,
-					before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
-					[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
-				);
-			} finally {
-				connection.execute = execute;
-			}
-		});
+		const { statements } = await recordStatements(db.em as SqlEntityManager, em =>
+			writeBalances(
+				em,
+				before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
+				[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
+			),
+		);
 		expect(statements).toHaveLength(1);
 		expect(statements[0]).toMatch(/insert into payments[\s\S]*insert into ledger_entries[\s\S]*update accounts/);
 		expect(await rowsWritten(payments, debits)).toEqual({ payments: 3, debits: 3 });

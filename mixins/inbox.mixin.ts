@@ -3,12 +3,13 @@
  * every batch of consecutive messages of its topic (one slice of a partition) this mixin:
  *   1. parses and schema-checks each message — anything else goes to `<topic>.dlq` with the
  *      reason, and consumption goes on;
- *   2. in ONE transaction records the envelope ids and hands the handler the events not seen
- *      before, in order — duplicates (redeliveries, or the same id twice in the batch) are
- *      skipped; a lost race (optimistic lock, unique key) reruns the transaction with jitter;
+ *   2. hands the handler the batch, in order, with `record`, the insert of its envelope ids,
+ *      which the handler puts into the ONE statement that applies the batch: the events it
+ *      returns are applied, the others (redeliveries, or the same id twice in the batch) change
+ *      nothing; a lost race (optimistic lock, unique key) reruns the handler with jitter;
  *   3. only then lets the event log commit the offsets, and runs the handler's after-commit step.
- * One transaction per batch rather than per event: under load the commits, not the work, are
- * what a database runs out of. A batch that fails for another reason is applied one event at a
+ * One statement per batch rather than a transaction per event: under load the commits and the
+ * round trips, not the work, are what a database and a service run out of. A batch that fails for another reason is applied one event at a
  * time, so the events ahead of a bad one still get through; it and those behind it wait and are
  * retried, in partition order, as without batching.
  * Old inbox rows are purged after the retention period; the handlers' own keys (one payment per
@@ -28,12 +29,12 @@ import { runInTraceScope, type TraceScope } from "../infra/observability/trace-c
 import { deadLetterOf } from "./inbox/dead-letter.js";
 import { recordDeliveries } from "./inbox/record-deliveries.js";
 import { retryOnConflict } from "./optimistic-lock/retry-on-conflict.js";
-import type { SqlEntityManager } from "./orm.mixin.js";
+import type { SqlEntityManager, SqlWrite } from "./orm.mixin.js";
 
-/** What a handler may ask to run once its transaction has committed (e.g. a live push). */
+/** What a handler may ask to run once its statement has committed (e.g. a live push). */
 export type AfterCommit = (() => unknown) | void;
 
-/** An event the inbox has not seen before, as its handler receives it. */
+/** A received event, as its handler receives it. */
 export interface Delivery {
 	event: CloudEvent;
 	/** The event's trace, with its order id: log lines about it belong there. */
@@ -42,8 +43,21 @@ export interface Delivery {
 	causedHeaders: Record<string, string>;
 }
 
-/** Applies new events, in order, inside the inbox's transaction. */
-export type InboxHandler = (em: SqlEntityManager, deliveries: Delivery[]) => Promise<AfterCommit>;
+/** What the handler's statement did. */
+export interface Applied {
+	/** The envelope ids `record` returned: the events seen for the first time. */
+	fresh: string[];
+	afterCommit?: AfterCommit;
+}
+
+/**
+ * Applies a batch, in order, as a unit of work that commits in ONE statement of the handler's
+ * making. That statement carries `record` (the inbox insert, a data-modifying CTE that returns
+ * `event_id` of each event not seen before), and an event seen before changes nothing in it:
+ * its effect depends on `record`'s ids, or on a key of the handler's own (one payment per
+ * order). The handler may read first; a lost race reruns it whole.
+ */
+export type InboxHandler = (em: SqlEntityManager, deliveries: Delivery[], record: SqlWrite) => Promise<Applied>;
 
 export interface InboxOptions {
 	topic: string;
@@ -59,7 +73,7 @@ export interface InboxStats {
 	duplicates: number;
 	deadLettered: number;
 	conflictRetries: number;
-	/** Transactions the applied events took (applied / batches = mean batch size). */
+	/** Statements the applied events took (applied / batches = mean batch size). */
 	batches: number;
 }
 
@@ -69,7 +83,7 @@ interface Received {
 	trace: ConsumeTrace;
 }
 
-/** What one committed inbox transaction did. */
+/** What one committed inbox statement did. */
 interface BatchOutcome {
 	applied: Received[];
 	duplicates: Received[];
@@ -135,21 +149,21 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 			},
 
 			/**
-			 * Applies the batch in one transaction; when that fails, one event at a time, stopping at
-			 * the first that fails. `committed` runs after each transaction that committed.
+			 * Applies the batch in one statement; when that fails, one event at a time, stopping at
+			 * the first that fails. `committed` runs after each statement that committed.
 			 */
 			async applyInboxBatch(received: Received[], committed: (outcome: BatchOutcome) => void): Promise<void> {
 				if (received.length === 0) return;
 				try {
-					committed(await this.applyInOneTransaction(received));
+					committed(await this.applyInOneStatement(received));
 				} catch (err) {
 					if (received.length === 1) throw err;
 					this.logger.warn(`applying ${received.length} events together failed (${(err as Error).message}); applying them one by one`);
-					for (const one of received) committed(await this.applyInOneTransaction([one]));
+					for (const one of received) committed(await this.applyInOneStatement([one]));
 				}
 			},
 
-			/** Counts, logs and runs the handler's after-commit step for one committed transaction. */
+			/** Counts, logs and runs the handler's after-commit step for one committed statement. */
 			afterInboxCommit(outcome: BatchOutcome): void {
 				this.inboxStats.batches++;
 				for (const { message, event, trace } of outcome.duplicates) {
@@ -167,23 +181,23 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 				if (outcome.afterCommit) outcome.afterCommit();
 			},
 
-			async applyInOneTransaction(received: Received[]): Promise<BatchOutcome> {
+			async applyInOneStatement(received: Received[]): Promise<BatchOutcome> {
 				const handler = this[opts.handler] as InboxHandler;
 				return retryOnConflict(
-					() =>
-						this.transactional(async (em: SqlEntityManager) => {
-							const fresh = await recordDeliveries(em, received.map(r => r.event), opts.topic);
-							const applied: Received[] = [];
-							const duplicates: Received[] = [];
-							for (const r of received) {
-								// delete(): the same id twice in one batch is applied once.
-								if (fresh.delete(uuidKey(r.event.id))) applied.push(r);
-								else duplicates.push(r);
-							}
-							const deliveries = applied.map(({ event, trace }) => ({ event, trace: trace.scope, causedHeaders: trace.causedHeaders }));
-							const afterCommit = deliveries.length > 0 ? await handler.call(this, em, deliveries) : undefined;
-							return { applied, duplicates, afterCommit };
-						}),
+					async () => {
+						const deliveries = received.map(({ event, trace }) => ({ event, trace: trace.scope, causedHeaders: trace.causedHeaders }));
+						const record = recordDeliveries(received.map(r => r.event), opts.topic);
+						const { fresh, afterCommit } = await handler.call(this, this.fork(), deliveries, record);
+						const unseen = new Set(fresh.map(uuidKey));
+						const applied: Received[] = [];
+						const duplicates: Received[] = [];
+						for (const r of received) {
+							// delete(): the same id twice in one batch is applied once.
+							if (unseen.delete(uuidKey(r.event.id))) applied.push(r);
+							else duplicates.push(r);
+						}
+						return { applied, duplicates, afterCommit };
+					},
 					config.optimisticLock,
 					{
 						onRetry: () => {

@@ -2,8 +2,9 @@
  * Optimistic-lock accounts: a service that mixes this in runs its balance-changing transactions
  * through `this.withConflictRetry(...)`. Entities carry a version column; MikroORM turns a stale
  * version into OptimisticLockError at flush, and this mixin retries the whole transaction.
- * A transaction that changes many accounts at once writes them with `writeBalances`
- * (optimistic-lock/write-balances.ts), one statement guarded by every row's version.
+ * A unit of work that changes many accounts at once writes them with `writeBalances`
+ * (optimistic-lock/write-balances.ts), one statement guarded by every row's version, which needs
+ * no transaction around it.
  */
 import type { ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";

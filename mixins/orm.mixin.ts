@@ -14,6 +14,12 @@ export type SqlEntityManager = EntityManager & {
 	execute<T = Record<string, unknown>[]>(sql: string, params?: unknown[], method?: "all" | "get" | "run"): Promise<T>;
 };
 
+/** One SQL statement with its `?` parameters, to run alone or to join another as a data-modifying CTE. */
+export interface SqlWrite {
+	sql: string;
+	params: unknown[];
+}
+
 export interface OrmMethods {
 	db: Database;
 	/** Opens (once) and migrates the database; resolves when it is ready. */

@@ -1,22 +1,19 @@
 /**
- * Transactional outbox with its relay. A service writes its state change and its events in one
- * transaction with `transactionalWithEvents` (or `this.relay.enqueue(em, ...)` inside a
- * transaction it already has); this mixin runs the relay that carries them to the event log and
- * hands it the new rows the moment the transaction commits.
+ * Transactional outbox with its relay. A service writes its events with the state change they
+ * announce, so that both commit or neither: `this.relay.enqueue(em, entries)` inside its
+ * transaction, or `outboxInsertFrom` as a data-modifying CTE of the very statement that makes the
+ * change, leased with `this.relay.leaseForNewRows()`. Either way it hands the written rows to
+ * `this.relay.publishCommitted` once they have committed, and this mixin's relay sends them
+ * straight away; rows nobody hands over are claimed from the table.
  */
 import type { ServiceSchema } from "moleculer";
 import { config } from "../infra/config.js";
 import { acquireEventLog, describeEventLog, releaseEventLog } from "../infra/eventlog/shared-event-log.js";
-import type { SqlEntityManager } from "./orm.mixin.js";
-import type { OutboxEntry, OutboxRow } from "./outbox/enqueue-event.js";
 import { readOutboxBacklog, type OutboxBacklog } from "./outbox/outbox-backlog.js";
 import { OutboxRelay } from "./outbox/outbox-relay.js";
 
-export type EnqueueEvents = (entries: OutboxEntry[]) => Promise<void>;
-
 export interface OutboxMethods {
 	relay: OutboxRelay;
-	transactionalWithEvents<T>(work: (em: SqlEntityManager, enqueue: EnqueueEvents) => Promise<T>): Promise<T>;
 	outboxBacklog(): Promise<OutboxBacklog>;
 }
 
@@ -39,18 +36,6 @@ export function outboxMixin(): Partial<ServiceSchema> {
 			await this.stopOutboxRelay();
 		},
 		methods: {
-			/** Runs `work` in one transaction; the events it enqueues commit with it, then go straight to the relay. */
-			async transactionalWithEvents<T>(work: (em: SqlEntityManager, enqueue: EnqueueEvents) => Promise<T>): Promise<T> {
-				let written: OutboxRow[] = [];
-				const result = await this.transactional(async (em: SqlEntityManager) => {
-					written = [];
-					return work(em, async entries => {
-						written.push(...(await this.relay.enqueue(em, entries)));
-					});
-				});
-				this.relay.publishCommitted(written);
-				return result;
-			},
 			async stopOutboxRelay(): Promise<void> {
 				const log = this.outboxEventLog;
 				this.outboxEventLog = undefined;

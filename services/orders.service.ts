@@ -1,9 +1,9 @@
 /**
  * orders: creates orders and follows their payment.
  *
- * - create: the order row and its OrderCreated event commit in ONE transaction (outbox); the
+ * - create: the order row and its OrderCreated event commit in ONE statement (outbox); the
  *   relay then carries the event to Kafka and payment runs asynchronously. Orders placed while
- *   others are being written share the next transaction (group commit, `createOrders`).
+ *   others are being written share the next statement (group commit, `createOrders`).
  * - applyPaymentResults: PaymentSucceeded/PaymentFailed arrive through the inbox, a batch at a
  *   time, and settle each order once (orders/settle-orders.ts); each change is broadcast on the
  *   mesh for live pushes.
@@ -20,28 +20,29 @@ import { settle } from "../domain/orders/order-status.js";
 import { uuidKey } from "../domain/uuid-key.js";
 import { idempotencyKeyRule, pageRule, userIdRule, uuidRule } from "../infra/action-params.js";
 import { config } from "../infra/config.js";
-import { isConnectionError } from "../infra/db/connection-errors.js";
+import { isConnectionError, refusedByServer } from "../infra/db/connection-errors.js";
 import { notFound } from "../infra/errors.js";
 import { recordSettlement } from "../infra/observability/metrics.js";
 import { runInTraceScope, traceHeadersOf } from "../infra/observability/trace-context.js";
 import { ordersMigrations } from "../migrations/orders/index.js";
-import { failedBeforeCommit, GroupCommit } from "../mixins/group-commit/group-commit.js";
-import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
-import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
-import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
-import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
+import { CallFailed, failedBeforeCommit, GroupCommit } from "../mixins/group-commit/group-commit.js";
+import { hashRequest, readStoredResponses, replayStored, storedKey } from "../mixins/idempotency/run-idempotent.js";
+import { inboxMixin, type Applied, type Delivery } from "../mixins/inbox.mixin.js";
+import { ormMixin, type OrmMethods, type SqlEntityManager, type SqlWrite } from "../mixins/orm.mixin.js";
+import { outboxRowsOf } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 import { operationsMixin } from "../mixins/operations.mixin.js";
+import { CREATE_SCOPE, insertOrders, type NewOrder } from "./orders/insert-orders.js";
 import { settleOrders, type Settlement } from "./orders/settle-orders.js";
 
 /** Broadcast on the mesh whenever an order reaches a final status. */
 export const ORDER_UPDATED_EVENT = "orders.updated";
 
 interface OrdersState {
-	/** Shares transactions among orders placed at the same time (see createOrders). */
+	/** Shares statements among orders placed at the same time (see createOrders). */
 	createGroup: GroupCommit<CreateCall, OrderView>;
-	createOrders(calls: CreateCall[]): Promise<OrderView[]>;
-	reportUnsettled(em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[]): Promise<void>;
+	createOrders(calls: CreateCall[]): Promise<(OrderView | CallFailed)[]>;
+	reportUnsettled(em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[], fresh: string[]): Promise<void>;
 }
 
 /** A batch's settlements by order and user (settlementKey), each with the delivery that asked for it. */
@@ -58,11 +59,36 @@ interface CreateParams {
 	idempotencyKey?: string;
 }
 
-/** One placed order on its way into a shared transaction. */
+/** One placed order on its way into a shared statement. */
 interface CreateCall {
 	params: CreateParams;
 	/** The caller's trace, carried by the order's event. */
 	traceHeaders: Record<string, string>;
+}
+
+/** The groups' orders as they are to be written: each with its answer, its event and its key. */
+function newOrders(calls: CreateCall[], now: Date): NewOrder[] {
+	const views = calls.map(({ params: { userId, amount, description } }) =>
+		toOrderView({ id: randomUUID(), userId, amount, description, status: "NEW", reason: null, createdAt: now, updatedAt: now }),
+	);
+	const events = outboxRowsOf(
+		views.map((view, i) => ({
+			topic: ORDERS_TOPIC,
+			key: view.userId,
+			event: createEnvelope({
+				source: "gozon/orders",
+				type: ORDER_CREATED,
+				subject: view.id,
+				data: { orderId: view.id, userId: view.userId, amount: view.amount, description: view.description },
+			}),
+			headers: calls[i].traceHeaders,
+		})),
+	);
+	return calls.map(({ params: { amount, description, idempotencyKey } }, i) => ({
+		view: views[i],
+		event: events[i],
+		idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: hashRequest({ amount, description }) } : undefined,
+	}));
 }
 
 const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, OrmMethods & OutboxMethods & OrdersState> = {
@@ -137,55 +163,67 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			run: calls => this.createOrders(calls),
 			...config.createGroup,
 			failsEveryCall: isConnectionError,
-			// A shared transaction's log lines belong to no one caller's trace.
+			// A shared statement's log lines belong to no one caller's trace.
 			detached: work => runInTraceScope({}, work),
 		});
 	},
 
 	methods: {
 		/**
-		 * Writes orders and their OrderCreated events in one transaction, an answer per call. A
-		 * repeated Idempotency-Key gets the stored answer and writes nothing, even when the first
-		 * use is in the same transaction. Whatever fails inside rolls the transaction back
-		 * (failedBeforeCommit), so the group may run again without the call at fault.
+		 * Writes orders and their OrderCreated events in ONE statement (orders/insert-orders.ts), an
+		 * answer per call. A repeated Idempotency-Key gets the stored answer and writes nothing,
+		 * even when its first use is in the same group; a key reused for another request fails
+		 * that call alone. A statement that failed wrote nothing (failedBeforeCommit), so the group
+		 * may run again without the call at fault.
 		 */
-		async createOrders(this: OrdersThis, calls: CreateCall[]): Promise<OrderView[]> {
-			return this.transactionalWithEvents((em, enqueue) => failedBeforeCommit(async () => {
-				const events: OutboxEntry[] = [];
-				const answers: OrderView[] = [];
-				for (const { params, traceHeaders } of calls) {
-					const { userId, amount, description, idempotencyKey } = params;
-					const { result } = await runIdempotent(em, { userId, scope: "orders.create", key: idempotencyKey, request: { amount, description } }, async () => {
-						// Timestamps set here, not at flush: the stored idempotent answer is this view.
-						const now = new Date();
-						const order = em.create(Order, { id: randomUUID(), userId, amount, description, status: "NEW", createdAt: now, updatedAt: now });
-						events.push({
-							topic: ORDERS_TOPIC,
-							key: userId,
-							event: createEnvelope({
-								source: "gozon/orders",
-								type: ORDER_CREATED,
-								subject: order.id,
-								data: { orderId: order.id, userId, amount, description },
-							}),
-							headers: traceHeaders,
-						});
-						return toOrderView(order);
-					});
-					answers.push(result);
+		async createOrders(this: OrdersThis, calls: CreateCall[]): Promise<(OrderView | CallFailed)[]> {
+			// An event that fails its schema is a bug here: nothing is written, and the group narrows down.
+			const orders = await failedBeforeCommit(async () => newOrders(calls, new Date()));
+			// One user's key twice in the group: only its first use goes into the statement, the
+			// others are answered as repeats once it has committed.
+			const firstUses = new Set<string>();
+			const toWrite = orders.filter(({ view, idempotency }) => {
+				if (!idempotency) return true;
+				const key = storedKey(view.userId, idempotency.key);
+				if (firstUses.has(key)) return false;
+				firstUses.add(key);
+				return true;
+			});
+			const em = this.fork();
+			// Only an error the server answered with means nothing was written; a lost connection or a
+			// client-side timeout leaves the statement's outcome unknown, and it is not run again.
+			const outcomes = await failedBeforeCommit(() => insertOrders(em, toWrite, this.relay.leaseForNewRows()), refusedByServer);
+			this.relay.publishCommitted(outcomes.flatMap(o => (o.written ? [o.event] : [])));
+			const outcomeOf = new Map(toWrite.map((order, i) => [order, outcomes[i]]));
+			const repeats = orders.filter(order => !outcomeOf.get(order)?.written);
+			// Repeats whose first use the statement could not see (in this group, or committed while
+			// it ran) are read now; a failed read fails those calls only, the written ones stand.
+			const unseen = repeats.filter(order => !(outcomeOf.get(order) as { stored?: unknown } | undefined)?.stored);
+			const read = await readStoredResponses<OrderView>(em, CREATE_SCOPE, unseen.map(o => ({ userId: o.view.userId, key: o.idempotency!.key }))).then(
+				stored => ({ stored }),
+				(error: unknown) => ({ error }),
+			);
+			return orders.map(order => {
+				const outcome = outcomeOf.get(order);
+				if (outcome?.written) return order.view;
+				const { key, requestHash } = order.idempotency!;
+				if (!outcome?.stored && "error" in read) return new CallFailed(read.error);
+				const stored = outcome?.stored ?? ("stored" in read ? read.stored.get(storedKey(order.view.userId, key)) : undefined);
+				if (!stored) return new CallFailed(new Error(`Idempotency-Key ${key} is taken but has no stored answer`));
+				try {
+					return replayStored(stored, requestHash);
+				} catch (err) {
+					return new CallFailed(err);
 				}
-				await enqueue(events);
-				await em.flush();
-				return answers;
-			}));
+			});
 		},
 
 		/**
-		 * Settles orders on their payment outcomes, each once (the inbox guards redelivery, and a
-		 * final status never changes), in one transaction and one statement (settleOrders); each
-		 * change is broadcast on the mesh once committed.
+		 * Settles orders on their payment outcomes, each once (the inbox's record in the same
+		 * statement guards redelivery, and a final status never changes), in ONE statement
+		 * (settleOrders); each change is broadcast on the mesh once committed.
 		 */
-		async applyPaymentResults(this: OrdersThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
+		async applyPaymentResults(this: OrdersThis, em: SqlEntityManager, deliveries: Delivery[], record: SqlWrite): Promise<Applied> {
 			// Only a NEW order moves, and the first outcome of an order in the batch is the one that
 			// counts; a result naming another user must not hide the order's real one behind it.
 			const settlements: PendingSettlements = new Map();
@@ -197,22 +235,31 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 					"NEW",
 					delivery.event.type === PAYMENT_SUCCEEDED ? { succeeded: true } : { succeeded: false, reason: data.reason! },
 				)!;
-				settlements.set(key, { orderId: data.orderId, userId: data.userId, ...next, delivery });
+				settlements.set(key, { orderId: data.orderId, userId: data.userId, ...next, eventId: delivery.event.id, delivery });
 			}
-			const views = await settleOrders(em, [...settlements.values()]);
-			if (views.length < settlements.size) await this.reportUnsettled(em, settlements, views);
-			return () => {
-				for (const view of views) {
-					recordSettlement(this.broker, view);
-					void this.broker.broadcast(ORDER_UPDATED_EVENT, view);
-				}
+			const { views, fresh } = await settleOrders(em, [...settlements.values()], record);
+			return {
+				fresh,
+				afterCommit: () => {
+					for (const view of views) {
+						recordSettlement(this.broker, view);
+						void this.broker.broadcast(ORDER_UPDATED_EVENT, view);
+					}
+					// Only log lines, read after the commit: a failure here must not fail the batch.
+					if (views.length < settlements.size) {
+						this.reportUnsettled(this.fork(), settlements, views, fresh).catch((err: Error) => this.logger.warn(`could not say why results changed nothing: ${err.message}`));
+					}
+				},
 			};
 		},
 
 		/** Says why results changed nothing: the order was already final (a repeat), or is unknown to this user. */
-		async reportUnsettled(this: OrdersThis, em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[]) {
+		async reportUnsettled(this: OrdersThis, em: SqlEntityManager, settlements: PendingSettlements, views: OrderView[], fresh: string[]) {
 			const changed = new Set(views.map(v => settlementKey(v.id, v.userId)));
-			const rest = [...settlements].filter(([key]) => !changed.has(key)).map(([, s]) => s);
+			// A result seen before is the inbox's to report (a duplicate), not a settlement that failed.
+			const firstSeen = new Set(fresh.map(uuidKey));
+			const rest = [...settlements].filter(([key, s]) => !changed.has(key) && firstSeen.has(uuidKey(s.delivery.event.id))).map(([, s]) => s);
+			if (rest.length === 0) return;
 			const known = new Map((await em.find(Order, { id: { $in: rest.map(s => s.orderId) } })).map(o => [uuidKey(o.id), o]));
 			for (const { orderId, userId, delivery } of rest) {
 				const order = known.get(uuidKey(orderId));

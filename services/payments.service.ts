@@ -1,15 +1,16 @@
 /**
  * payments: one account per user, top-ups, balance and ledger, and the payment of orders.
  *
- * - payForOrders: OrderCreated events arrive through the inbox, a batch at a time; in ONE
- *   transaction the inbox rows, the decisions, the debits and the PaymentSucceeded/PaymentFailed
- *   outbox rows commit together. The batch reads in one statement and writes in one
- *   (payments/batch-statements.ts).
+ * - payForOrders: OrderCreated events arrive through the inbox, a batch at a time. The batch
+ *   reads in one statement (payments/batch-statements.ts) and writes in ONE: the inbox rows, the
+ *   decisions, the debits, the balances and the PaymentSucceeded/PaymentFailed outbox rows
+ *   commit together, as a single statement does, with no transaction around it.
  * - Balances change only under optimistic locking (the account's version column), retried with
  *   jitter when a concurrent writer wins; a batch writes all its accounts in one statement
  *   (mixins/optimistic-lock/write-balances.ts).
  */
 import { randomUUID } from "node:crypto";
+import { UniqueConstraintViolationException } from "@mikro-orm/core";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { createEnvelope } from "../domain/events/envelope.js";
 import { ORDER_CREATED, PAYMENT_FAILED, PAYMENT_SUCCEEDED, type OrderCreatedData } from "../domain/events/event-types.js";
@@ -26,13 +27,12 @@ import { runInTraceScope } from "../infra/observability/trace-context.js";
 import { conflict, notFound, unprocessable } from "../infra/errors.js";
 import { paymentsMigrations } from "../migrations/payments/index.js";
 import { runIdempotent } from "../mixins/idempotency/run-idempotent.js";
-import { inboxMixin, type AfterCommit, type Delivery } from "../mixins/inbox.mixin.js";
+import { inboxMixin, type Applied, type Delivery } from "../mixins/inbox.mixin.js";
 import { operationsMixin } from "../mixins/operations.mixin.js";
 import { optimisticLockMixin, type OptimisticLockMethods } from "../mixins/optimistic-lock.mixin.js";
-import { isConflict } from "../mixins/optimistic-lock/retry-on-conflict.js";
 import { writeBalances } from "../mixins/optimistic-lock/write-balances.js";
-import { ormMixin, type OrmMethods, type SqlEntityManager } from "../mixins/orm.mixin.js";
-import type { OutboxEntry } from "../mixins/outbox/enqueue-event.js";
+import { ormMixin, type OrmMethods, type SqlEntityManager, type SqlWrite } from "../mixins/orm.mixin.js";
+import { outboxInsertFrom, outboxRowsOf, outboxValues, withSeqs, type OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 import { insertDebits, insertPayments, readBatch, type DebitRow, type PaymentRow } from "./payments/batch-statements.js";
 
@@ -78,7 +78,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 					const { updatedAt: _updatedAt, ...view } = accountView(account);
 					return view;
 				} catch (err) {
-					if (isConflict(err)) throw conflict("ACCOUNT_EXISTS", "This user already has an account.");
+					if (err instanceof UniqueConstraintViolationException) throw conflict("ACCOUNT_EXISTS", "This user already has an account.");
 					throw err;
 				}
 			},
@@ -140,13 +140,14 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 
 	methods: {
 		/**
-		 * Pays for a batch of orders, each once, in one transaction. The Payment row keyed by order
-		 * id makes a second OrderCreated for the same order (under a new envelope id) a no-op; the
+		 * Pays for a batch of orders, each once, in one statement. The Payment row keyed by order id
+		 * makes a second OrderCreated for the same order (redelivered, or under a new envelope id) a
+		 * no-op, and a concurrent batch deciding it first a unique-key conflict that reruns this one; the
 		 * unique DEBIT-per-order index is the last guard; the account's version makes a concurrent
 		 * top-up retry instead of being lost. Accounts and earlier payments are read once for the
 		 * whole batch; one user's orders are decided in arrival order against the running balance.
 		 */
-		async payForOrders(this: PaymentsThis, em: SqlEntityManager, deliveries: Delivery[]): Promise<AfterCommit> {
+		async payForOrders(this: PaymentsThis, em: SqlEntityManager, deliveries: Delivery[], record: SqlWrite): Promise<Applied> {
 			const orders = deliveries.map(delivery => ({ delivery, data: delivery.event.data as OrderCreatedData }));
 			const { accounts, decided } = await readBatch(
 				em,
@@ -189,18 +190,30 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 								}),
 				});
 			}
-			// Decisions, debits and balances in one statement; a balance that moved on since the read reruns the batch.
+			// The inbox rows, decisions, debits, balances and outbox rows in ONE statement, with no
+			// transaction around it; a balance that moved on since the read refuses it all, and the
+			// batch runs again.
 			const now = new Date();
-			await writeBalances(
+			const outboxRows = outboxRowsOf(events);
+			const outbox = outboxValues(outboxRows);
+			const written = await writeBalances(
 				em,
 				[...accounts].flatMap(([key, account]) => {
 					const balance = balances.get(key)!;
 					return balance === account.balance ? [] : [{ userId: account.userId, version: account.version, balance }];
 				}),
-				[...insertPayments(payments, now), ...insertDebits(debits, now)],
+				[
+					{ name: "recorded", ...record },
+					...insertPayments(payments, now),
+					...insertDebits(debits, now),
+					...(outboxRows.length > 0 ? [{ name: "events", ...outboxInsertFrom(outbox.source, outbox.params, this.relay.leaseForNewRows()) }] : []),
+				],
 			);
-			const written = await this.relay.enqueue(em, events);
-			return written.length > 0 ? () => this.relay.publishCommitted(written) : undefined;
+			const sent = withSeqs(outboxRows, (written.events ?? []) as { seq: number; id: string }[]);
+			return {
+				fresh: (written.recorded as { event_id: string }[]).map(row => row.event_id),
+				afterCommit: sent.length > 0 ? () => this.relay.publishCommitted(sent) : undefined,
+			};
 		},
 	},
 };

@@ -19,7 +19,10 @@ export const OrderSchema = defineEntity({
 export class Order extends OrderSchema.class {}
 OrderSchema.setClass(Order);
 
-export function toOrderView(order: Order) {
+/** An order's fields as its view needs them: an entity, or a row about to be inserted. */
+export type OrderFields = Pick<Order, "id" | "userId" | "amount" | "description" | "status" | "reason" | "createdAt" | "updatedAt">;
+
+export function toOrderView(order: OrderFields) {
 	return {
 		id: order.id,
 		userId: order.userId,

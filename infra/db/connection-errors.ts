@@ -11,3 +11,13 @@ export function isConnectionError(err: unknown): boolean {
 	}
 	return false;
 }
+
+/**
+ * The server refused the statement and said why (a SQLSTATE outside the connection and
+ * operator-intervention classes): a statement run on its own then committed nothing. Anything
+ * else (a lost connection, a client-side timeout) leaves its outcome unknown: it may have committed.
+ */
+export function refusedByServer(err: unknown): boolean {
+	const state = (err as { sqlState?: unknown; code?: unknown } | null)?.sqlState ?? (err as { code?: unknown } | null)?.code;
+	return typeof state === "string" && /^[0-9A-Z]{5}$/.test(state) && !state.startsWith("08") && !state.startsWith("57P") && !isConnectionError(err);
+}

@@ -1,9 +1,10 @@
 /**
  * Group commit: calls that arrive while `maxInFlight` transactions are running wait for one of
- * them to finish, then share the next transaction. Under load a database runs out of commits,
- * and a service of round trips, long before either runs out of work: N calls in one transaction
- * pay for BEGIN, each multi-row statement and COMMIT once. A call to an idle service starts at
- * once; the busier the service, the larger the groups.
+ * them to finish, then share the next transaction (or the next statement, which is a transaction
+ * of its own). Under load a database runs out of commits, and a service of round trips, long
+ * before either runs out of work: N calls in one transaction pay for each multi-row statement and
+ * the commit once. A call to an idle service starts at once; the busier the service, the larger
+ * the groups.
  *
  * A shared transaction that failed before its commit (`failedBeforeCommit`) wrote nothing, so its
  * calls run again in two halves, and so on down to the one call at fault, which fails alone; the
@@ -14,13 +15,15 @@
 
 export interface GroupCommitOptions<I, O> {
 	/**
-	 * Runs the calls in ONE transaction and answers each, in the order given. It wraps the body of
-	 * its transaction in `failedBeforeCommit`, so that an error there is known to have rolled back.
+	 * Runs the calls in ONE transaction (or one statement, which is a transaction of its own) and
+	 * answers each, in the order given; a call that fails on its own while the others are written
+	 * gets a `CallFailed`. It wraps the body of its transaction, or the statement, in
+	 * `failedBeforeCommit`, so that an error there is known to have written nothing.
 	 */
-	run(calls: I[]): Promise<O[]>;
-	/** Most calls in one transaction. */
+	run(calls: I[]): Promise<(O | CallFailed)[]>;
+	/** Most calls in one transaction (or statement). */
 	maxSize: number;
-	/** Transactions in flight at once; calls beyond them wait for the next one. */
+	/** Transactions (or statements) in flight at once; calls beyond them wait for the next one. */
 	maxInFlight: number;
 	/** A failure no call would escape on its own (the database is down): nothing is run again. */
 	failsEveryCall?(err: unknown): boolean;
@@ -30,7 +33,7 @@ export interface GroupCommitOptions<I, O> {
 
 export interface GroupCommitStats {
 	calls: number;
-	/** Transactions the calls took (calls / transactions = mean group size). */
+	/** Transactions (or statements) the calls took (calls / transactions = mean group size). */
 	transactions: number;
 	/** Failed groups run again in two halves to find the call at fault. */
 	splits: number;
@@ -42,15 +45,24 @@ interface Waiting<I, O> {
 	reject(err: unknown): void;
 }
 
+/** An answer that is one call's own failure: that call gets `error`, the others of its group their answers. */
+export class CallFailed {
+	constructor(readonly error: unknown) {}
+}
+
 /** Errors thrown inside a transaction's body: it rolled back, so nothing of it was written. */
 const rolledBack = new WeakSet<object>();
 
-/** Runs a transaction's body, marking whatever it throws as having rolled back the transaction. */
-export async function failedBeforeCommit<T>(body: () => Promise<T>): Promise<T> {
+/**
+ * Runs a transaction's body, marking what it throws as having written nothing. For a statement
+ * that is its own transaction, `wroteNothing` says which of its errors are known to mean that
+ * (the server refused it); the others leave the outcome unknown and are not marked.
+ */
+export async function failedBeforeCommit<T>(body: () => Promise<T>, wroteNothing: (err: unknown) => boolean = () => true): Promise<T> {
 	try {
 		return await body();
 	} catch (err) {
-		if (typeof err === "object" && err !== null) rolledBack.add(err);
+		if (typeof err === "object" && err !== null && wroteNothing(err)) rolledBack.add(err);
 		throw err;
 	}
 }
@@ -94,7 +106,11 @@ export class GroupCommit<I, O> {
 	private async runGroup(group: Waiting<I, O>[]): Promise<unknown> {
 		try {
 			const answers = await this.runOne(group.map(w => w.call));
-			group.forEach((w, i) => w.resolve(answers[i]));
+			group.forEach((w, i) => {
+				const answer = answers[i];
+				if (answer instanceof CallFailed) w.reject(answer.error);
+				else w.resolve(answer);
+			});
 			return undefined;
 		} catch (err) {
 			if (this.opts.failsEveryCall?.(err)) {
@@ -114,7 +130,7 @@ export class GroupCommit<I, O> {
 		}
 	}
 
-	private async runOne(calls: I[]): Promise<O[]> {
+	private async runOne(calls: I[]): Promise<(O | CallFailed)[]> {
 		this.stats.transactions++;
 		const answers = await this.opts.run(calls);
 		// Checked after the commit: a mismatch is a bug in `run`, and the calls may be written.

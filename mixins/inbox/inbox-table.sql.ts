@@ -1,6 +1,6 @@
 /**
  * The inbox table of a consuming service: one row per event envelope id it has applied,
- * written in the same transaction as the event's effect.
+ * written in the same statement (or transaction) as the event's effect.
  */
 export const createInboxTableSql = [
 	`create table inbox_messages (

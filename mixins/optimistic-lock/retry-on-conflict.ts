@@ -1,10 +1,10 @@
 /**
- * Runs a unit of work again when it lost a race: a stale version on flush (optimistic lock) or a
- * unique key taken by a concurrent writer. Each retry waits a random time under an exponentially
+ * Runs a unit of work again when it lost a race: a stale version (optimistic lock), a unique key
+ * taken by a concurrent writer, or a deadlock. Each retry waits a random time under an exponentially
  * growing cap ("full jitter"), so contenders spread out instead of colliding again in step.
  * After the last retry the conflict is reported to the caller.
  */
-import { OptimisticLockError, UniqueConstraintViolationException } from "@mikro-orm/core";
+import { DeadlockException, OptimisticLockError, UniqueConstraintViolationException } from "@mikro-orm/core";
 
 export interface RetryPolicy {
 	maxRetries: number;
@@ -22,8 +22,9 @@ export class ConflictRetriesExhaustedError extends Error {
 	}
 }
 
+/** Lost a race: a stale version, a unique key a concurrent writer took, or a deadlock PostgreSQL broke. */
 export function isConflict(err: unknown): boolean {
-	return err instanceof OptimisticLockError || err instanceof UniqueConstraintViolationException;
+	return err instanceof OptimisticLockError || err instanceof UniqueConstraintViolationException || err instanceof DeadlockException;
 }
 
 export function jitteredDelay(attempt: number, policy: RetryPolicy, random: () => number = Math.random): number {

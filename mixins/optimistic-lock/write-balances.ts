@@ -1,19 +1,20 @@
 /**
  * Writes the new balances of many accounts in ONE statement, each row guarded by the version it
- * was read at. If any account moved on meanwhile (a top-up committed after the read), it throws
- * OptimisticLockError and the caller's transaction reruns, exactly as a flush of each account
- * would, but in one round trip instead of one per account. That round trip count is what a
- * consumed batch's transaction is long for (it holds the rows' locks the whole time).
+ * was read at. If any account moved on meanwhile (a top-up committed after the read), the
+ * statement refuses itself as a whole (raise_conflict_unless, conflict-guard.sql.ts) and this
+ * throws OptimisticLockError, so the caller reruns its unit of work, exactly as a flush of each
+ * account would, but in one round trip instead of one per account and with no transaction
+ * around it: a single statement commits whole or not at all.
  *
- * The other writes of the batch (its ledger rows, say) can ride in the same statement
- * (`alongside`, as data-modifying CTEs): a refused balance write throws, and the transaction's
- * rollback takes them too.
+ * The other writes of the unit of work (its inbox rows, ledger rows, outbox rows) ride in the same
+ * statement (`alongside`, as data-modifying CTEs), so they stand or fall with the balances; each
+ * one's RETURNING rows come back under its name.
  *
  * MikroORM's flush cannot do this: a flush of several versioned rows checks their versions with
  * a separate SELECT first, and a concurrent top-up could commit between the check and the write.
  */
-import { OptimisticLockError } from "@mikro-orm/core";
-import type { SqlEntityManager } from "../orm.mixin.js";
+import { DeadlockException, OptimisticLockError } from "@mikro-orm/core";
+import type { SqlEntityManager, SqlWrite } from "../orm.mixin.js";
 
 export interface BalanceWrite {
 	userId: string;
@@ -22,16 +23,23 @@ export interface BalanceWrite {
 	balance: number;
 }
 
-/** One more write for the same statement: an INSERT or UPDATE with its `?` parameters. */
-export interface SqlWrite {
-	sql: string;
-	params: unknown[];
+/** A write of the same statement with a RETURNING clause: its rows come back under `name`. */
+export interface NamedWrite extends SqlWrite {
+	name: string;
 }
 
-export async function writeBalances(em: SqlEntityManager, writes: BalanceWrite[], alongside: SqlWrite[] = []): Promise<void> {
-	if (writes.length === 0 && alongside.length === 0) return;
-	const steps = alongside.map((write, i) => `write_${i} as (${write.sql})`);
-	const params = alongside.flatMap(write => write.params);
+const REFUSED = "accounts changed concurrently";
+
+export async function writeBalances(
+	em: SqlEntityManager,
+	writes: BalanceWrite[],
+	alongside: (SqlWrite | NamedWrite)[] = [],
+): Promise<Record<string, Record<string, unknown>[]>> {
+	if (writes.length === 0 && alongside.length === 0) return {};
+	const named = alongside.map((write, i) => ({ ...write, name: "name" in write ? write.name : `write_${i}`, returns: "name" in write }));
+	const steps = named.map(write => `${write.name} as (${write.sql})`);
+	const params = named.flatMap(write => write.params);
+	const columns = named.filter(write => write.returns).map(write => `(select coalesce(json_agg(r), '[]') from ${write.name} r) as ${write.name}`);
 	if (writes.length > 0) {
 		steps.push(`balanced as (
 			update accounts as a
@@ -40,12 +48,17 @@ export async function writeBalances(em: SqlEntityManager, writes: BalanceWrite[]
 			 where a.user_id = v.user_id and a.version = v.version
 			returning a.user_id)`);
 		params.push(new Date(), ...writes.flatMap(w => [w.userId, w.balance, w.version]));
+		columns.push(`raise_conflict_unless((select count(*) from balanced) = ?, ?) as guarded`);
+		params.push(writes.length, REFUSED);
 	}
-	const [{ balanced }] = await em.execute<{ balanced: number }[]>(
-		`with ${steps.join(",\n")} select ${writes.length > 0 ? "(select count(*) from balanced)" : "0"}::integer as balanced`,
-		params,
-	);
-	if (balanced !== writes.length) {
-		throw OptimisticLockError.lockFailed(`Account (${writes.length - balanced} of ${writes.length} changed concurrently)`);
+	try {
+		if (columns.length === 0) columns.push("true as written");
+		const [row] = await em.execute<Record<string, Record<string, unknown>[]>[]>(`with ${steps.join(",\n")} select ${columns.join(", ")}`, params);
+		return row;
+	} catch (err) {
+		if (err instanceof DeadlockException && err.message.includes(REFUSED)) {
+			throw OptimisticLockError.lockFailed(`Account (one of ${writes.length} changed concurrently)`);
+		}
+		throw err;
 	}
 }

@@ -1,10 +1,11 @@
 /**
- * Writes domain events into the outbox inside the caller's transaction: an event exists if and
- * only if the state change it announces commits. No NOTIFY is sent from here, because a
+ * Writes domain events into the outbox inside the caller's transaction, or in the very statement
+ * that makes the state change (outboxInsertFrom): an event exists if and only if the state change
+ * it announces commits. No NOTIFY is sent from here, because a
  * transaction that notifies takes a database-wide lock at commit, and every relay of the
  * database would wake to compete for the same rows.
  *
- * Rows written with a `lease` belong to that relay from the start: once the transaction commits,
+ * Rows written with a `lease` belong to that relay from the start: once their write commits,
  * the relay sends them straight from memory, with no claim query (OutboxRelay.enqueue and
  * publishCommitted). If that relay dies first, the lease runs out and any relay's claim takes them.
  */
@@ -12,6 +13,7 @@ import type { EntityManager } from "@mikro-orm/core";
 import type { CloudEvent } from "../../domain/events/envelope.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
 import { uuidKey } from "../../domain/uuid-key.js";
+import type { SqlWrite } from "../orm.mixin.js";
 
 export interface OutboxEntry {
 	topic: string;
@@ -41,20 +43,56 @@ export interface OutboxLease {
 
 type SqlEntityManager = EntityManager & { execute<T = unknown[]>(sql: string, params?: unknown[]): Promise<T> };
 
+/** An outbox row before its insert gives it a `seq`. */
+export type NewOutboxRow = Omit<OutboxRow, "seq">;
+
+/** Checks each event and makes it the row a relay will send; a producer bug fails the write, not the topic. */
+export function outboxRowsOf(entries: OutboxEntry[]): NewOutboxRow[] {
+	return entries.map(entry => {
+		const verdict = checkEvent(entry.event);
+		if (!verdict.ok) throw new Error(`refusing to publish an invalid ${entry.event.type} event: ${verdict.reason}`);
+		return { id: entry.event.id, topic: entry.topic, key: entry.key, payload: entry.event, payloadText: JSON.stringify(entry.event), headers: entry.headers ?? {}, attempts: 0 };
+	});
+}
+
+/**
+ * `insert into outbox_messages` from `source`, a relation with the columns (id, topic, key,
+ * payload, headers) and its own parameters; returns (seq, id) of each row. It runs alone
+ * (enqueueEvents) or as a data-modifying CTE of the statement that makes the state change, so
+ * that the two commit together without a transaction around them.
+ */
+export function outboxInsertFrom(source: string, sourceParams: unknown[], lease?: OutboxLease): SqlWrite {
+	const leased = lease ? ", ?, clock_timestamp() + (? || ' milliseconds')::interval" : "";
+	return {
+		sql: `insert into outbox_messages (id, topic, key, payload, headers${lease ? ", claimed_by, claimed_until" : ""})
+		      select id, topic, key, payload, headers${leased} from ${source} returning seq, id`,
+		params: [...(lease ? [lease.holder, String(lease.ms)] : []), ...sourceParams],
+	};
+}
+
+/** The rows as a `values` relation for outboxInsertFrom. */
+export function outboxValues(rows: NewOutboxRow[]): { source: string; params: unknown[] } {
+	return {
+		source: `(values ${rows.map(() => "(?::uuid, ?::text, ?::text, ?::jsonb, ?::jsonb)").join(", ")}) as v (id, topic, key, payload, headers)`,
+		params: rows.flatMap(r => [r.id, r.topic, r.key, r.payloadText, JSON.stringify(r.headers)]),
+	};
+}
+
+/** The rows with the `seq` their insert returned; every row must have been inserted. */
+export function withSeqs(rows: NewOutboxRow[], inserted: { seq: string | number; id: string }[]): OutboxRow[] {
+	const seqOf = new Map(inserted.map(row => [uuidKey(row.id), String(row.seq)]));
+	return rows.map(r => {
+		const seq = seqOf.get(uuidKey(r.id));
+		if (seq === undefined) throw new Error(`outbox row ${r.id} was not inserted`);
+		return { ...r, seq };
+	});
+}
+
+/** Writes events into the outbox inside the caller's transaction. */
 export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[], lease?: OutboxLease): Promise<OutboxRow[]> {
 	if (entries.length === 0) return [];
-	for (const entry of entries) {
-		const verdict = checkEvent(entry.event);
-		// A producer bug must fail the transaction, not poison the topic.
-		if (!verdict.ok) throw new Error(`refusing to publish an invalid ${entry.event.type} event: ${verdict.reason}`);
-	}
-	const sqlEm = em as SqlEntityManager;
-	const leased = lease ? ", ?, clock_timestamp() + (? || ' milliseconds')::interval" : "";
-	const values = entries.map(() => `(?, ?, ?, ?::jsonb, ?::jsonb${leased})`).join(", ");
-	const rows = entries.map(e => ({ id: e.event.id, topic: e.topic, key: e.key, payload: e.event, payloadText: JSON.stringify(e.event), headers: e.headers ?? {}, attempts: 0 }));
-	const params = rows.flatMap(r => [r.id, r.topic, r.key, r.payloadText, JSON.stringify(r.headers), ...(lease ? [lease.holder, String(lease.ms)] : [])]);
-	const columns = `id, topic, key, payload, headers${lease ? ", claimed_by, claimed_until" : ""}`;
-	const inserted = await sqlEm.execute<{ seq: string; id: string }[]>(`insert into outbox_messages (${columns}) values ${values} returning seq, id`, params);
-	const seqOf = new Map(inserted.map(row => [uuidKey(row.id), String(row.seq)]));
-	return rows.map(r => ({ ...r, seq: seqOf.get(uuidKey(r.id))! }));
+	const rows = outboxRowsOf(entries);
+	const { source, params } = outboxValues(rows);
+	const insert = outboxInsertFrom(source, params, lease);
+	return withSeqs(rows, await (em as SqlEntityManager).execute<{ seq: string; id: string }[]>(insert.sql, insert.params));
 }

@@ -1,8 +1,9 @@
 /**
  * The relay: moves committed outbox rows to the event log.
  *
- * - Rows its own service writes (`enqueue`) are leased to it in the same insert; once their
- *   transaction commits they are sent straight from memory (`publishCommitted`), with no claim.
+ * - Rows its own service writes (`enqueue`, or `outboxInsertFrom` with `leaseForNewRows`) are
+ *   leased to it in the same insert; once their write commits they are sent straight from
+ *   memory (`publishCommitted`), with no claim.
  * - Any other pending row it claims with FOR UPDATE SKIP LOCKED and a short lease, so any number
  *   of relays (one per service instance) share the backlog without publishing a row twice at the
  *   same time.
@@ -26,7 +27,7 @@ import type { Database } from "../../infra/db/open-database.js";
 import { listen, type Unlisten } from "../../infra/db/listen.js";
 import { backoffDelay } from "../../infra/eventlog/backoff.js";
 import type { EventLog, OutgoingMessage } from "../../infra/eventlog/event-log.js";
-import { enqueueEvents, type OutboxEntry, type OutboxRow } from "./enqueue-event.js";
+import { enqueueEvents, type OutboxEntry, type OutboxLease, type OutboxRow } from "./enqueue-event.js";
 import { OUTBOX_NOTIFY_CHANNEL } from "./outbox-table.sql.js";
 
 export interface OutboxRelayOptions {
@@ -117,11 +118,16 @@ export class OutboxRelay {
 	 * the returned rows to `publishCommitted` once the transaction has committed.
 	 */
 	enqueue(em: EntityManager, entries: OutboxEntry[]): Promise<ClaimedRow[]> {
-		// A relay that is not running leaves the rows to whichever relay claims them first.
-		return enqueueEvents(em, entries, this.running ? { holder: this.relayId, ms: this.opts.leaseMs } : undefined);
+		return enqueueEvents(em, entries, this.leaseForNewRows());
 	}
 
-	/** Sends rows from `enqueue` whose transaction has committed, without claiming them. */
+	/** The lease for rows this relay is to send once they commit (outboxInsertFrom); none when it is not running. */
+	leaseForNewRows(): OutboxLease | undefined {
+		// A relay that is not running leaves the rows to whichever relay claims them first.
+		return this.running ? { holder: this.relayId, ms: this.opts.leaseMs } : undefined;
+	}
+
+	/** Sends rows leased to this relay whose write has committed, without claiming them. */
 	publishCommitted(rows: readonly ClaimedRow[]): void {
 		if (rows.length === 0) return;
 		if (!this.running) {

@@ -1,6 +1,7 @@
 /**
  * The outbox table every publishing service carries in its own database. Rows are written in
- * the same transaction as the state change they announce, then published by the relay.
+ * the same statement (or transaction) as the state change they announce, then published by the
+ * relay.
  */
 export const OUTBOX_NOTIFY_CHANNEL = "gozon_outbox";
 

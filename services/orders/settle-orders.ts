@@ -3,28 +3,52 @@
  * belongs to the user the payment names: a compare-and-set on the status, so a final status
  * never changes whatever arrives later, and a payment result for someone else's order changes
  * nothing. The transition itself is the domain's (`settle` in domain/orders/order-status.ts);
- * this only applies it. One round trip, where reading the orders and flushing them took two.
+ * this only applies it.
+ *
+ * With the inbox's `record` (inbox.mixin.ts) the same statement remembers the results' envelope
+ * ids and settles only by the results seen for the first time: a single statement commits whole
+ * or not at all, so no transaction is needed around it (one round trip where BEGIN, the inbox
+ * insert, the update and COMMIT took four).
  */
 import { Order, toOrderView, type OrderView } from "../../domain/orders/order.entity.js";
-import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import type { SqlEntityManager, SqlWrite } from "../../mixins/orm.mixin.js";
 
 export interface Settlement {
 	orderId: string;
 	userId: string;
 	status: "FINISHED" | "CANCELED";
 	reason: string | null;
+	/** The envelope id of the payment result that asks for it. */
+	eventId?: string;
 }
 
-/** Applies the settlements (one per order); returns the orders that changed, as views. */
-export async function settleOrders(em: SqlEntityManager, settlements: Settlement[]): Promise<OrderView[]> {
-	if (settlements.length === 0) return [];
-	const rows = await em.execute<Record<string, unknown>[]>(
-		`update orders as o
-		    set status = v.status, reason = v.reason, updated_at = ?
-		   from (values ${settlements.map(() => "(?::uuid, ?::uuid, ?::text, ?::text)").join(", ")}) as v (id, user_id, status, reason)
-		  where o.id = v.id and o.user_id = v.user_id and o.status = 'NEW'
-		returning o.*`,
-		[new Date(), ...settlements.flatMap(s => [s.orderId, s.userId, s.status, s.reason])],
+export interface SettleOutcome {
+	/** The orders that changed, as views. */
+	views: OrderView[];
+	/** The envelope ids `record` returned: the results seen for the first time. */
+	fresh: string[];
+}
+
+/** Applies the settlements (one per order), with `record` in the same statement when given. */
+export async function settleOrders(em: SqlEntityManager, settlements: Settlement[], record?: SqlWrite): Promise<SettleOutcome> {
+	if (settlements.length === 0 && !record) return { views: [], fresh: [] };
+	const values = settlements.length > 0 ? settlements.map(() => "(?::uuid, ?::uuid, ?::uuid, ?::text, ?::text)").join(", ") : "(null::uuid, null::uuid, null::uuid, null::text, null::text)";
+	const rows = await em.execute<(Record<string, unknown> & { fresh: string[] })[]>(
+		`with recorded as (${record?.sql ?? "select null::uuid as event_id where false"}),
+		  settled as (
+		      update orders as o
+		         set status = v.status, reason = v.reason, updated_at = ?
+		        from (values ${values}) as v (event_id, id, user_id, status, reason)
+		       where o.id = v.id and o.user_id = v.user_id and o.status = 'NEW'
+		         ${record ? "and v.event_id in (select event_id from recorded)" : ""}
+		      returning o.*)
+		select s.*, f.fresh
+		  from (select coalesce(array_agg(event_id::text), '{}') as fresh from recorded) as f
+		  left join settled as s on true`,
+		[...(record?.params ?? []), new Date(), ...settlements.flatMap(s => [s.eventId ?? null, s.orderId, s.userId, s.status, s.reason])],
 	);
-	return rows.map(row => toOrderView(em.map(Order, row)));
+	return {
+		views: rows.filter(row => row.id !== null).map(({ fresh: _fresh, ...row }) => toOrderView(em.map(Order, row))),
+		fresh: rows[0]?.fresh ?? [],
+	};
 }

@@ -6,8 +6,7 @@
  * tables, the balance update).
  */
 import { uuidKey } from "../../domain/uuid-key.js";
-import type { SqlWrite } from "../../mixins/optimistic-lock/write-balances.js";
-import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import type { SqlEntityManager, SqlWrite } from "../../mixins/orm.mixin.js";
 
 export interface AccountState {
 	userId: string;

@@ -2,7 +2,8 @@
  * Guarantee 2 at its narrowest: settling a batch of orders is one compare-and-set statement. A
  * NEW order of the named user moves to its final status; a final status never changes, whatever
  * outcome arrives later; a result that names another user, or an order that does not exist,
- * changes nothing, and does not hide the order's real result behind it in the same batch.
+ * changes nothing, and does not hide the order's real result behind it in the same batch; with the
+ * inbox's record in the same statement, a result seen before changes nothing either.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -12,7 +13,9 @@ import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentResultData } from "../..
 import { Order, OrderSchema } from "../../domain/orders/order.entity.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { ordersMigrations } from "../../migrations/orders/index.js";
-import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import type { SqlEntityManager, SqlWrite } from "../../mixins/orm.mixin.js";
+import { recordDeliveries } from "../../mixins/inbox/record-deliveries.js";
+import { PAYMENTS_TOPIC } from "../../domain/events/topics.js";
 import type { Delivery } from "../../mixins/inbox.mixin.js";
 import { settleOrders, type Settlement } from "../../services/orders/settle-orders.js";
 import { startMesh, type Mesh } from "../support/mesh.js";
@@ -37,11 +40,14 @@ async function placeOrders(count: number): Promise<Order[]> {
 	});
 }
 
-/** Settles in a transaction of its own and counts the statements it sent. */
-async function settleCounting(settlements: Settlement[]) {
-	const { result: views, statements } = await recordStatements(db.em as SqlEntityManager, em => settleOrders(em, settlements));
-	return { views, statements };
+/** Settles, with no transaction around it, and counts the statements it sent. */
+async function settleCounting(settlements: Settlement[], record?: SqlWrite) {
+	const { result, statements } = await recordStatements(db.em as SqlEntityManager, em => settleOrders(em, settlements, record));
+	return { ...result, statements };
 }
+
+const resultEvent = (order: Order) =>
+	createEnvelope({ source: "gozon/payments", type: PAYMENT_SUCCEEDED, subject: order.id, data: { orderId: order.id, userId: order.userId, amount: order.amount } });
 
 const statusOf = async (ids: string[]) => {
 	const orders = await db.em.fork().find(Order, { id: { $in: ids } });
@@ -88,6 +94,25 @@ describe("settleOrders", () => {
 	});
 });
 
+describe("settleOrders with the inbox's record", () => {
+	it("remembers the results and settles by those seen for the first time, in one statement", async () => {
+		const [first, second] = await placeOrders(2);
+		const event = resultEvent(first);
+		const settled = await settleCounting([{ orderId: first.id, userId: first.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
+		expect(settled.statements).toHaveLength(1);
+		expect(settled.statements[0]).toMatch(/insert into inbox_messages[\s\S]*update orders/);
+		expect(settled.fresh).toEqual([event.id]);
+		expect(settled.views.map(v => v.id)).toEqual([first.id]);
+		// The same envelope again, now naming a NEW order: it was seen before, so nothing moves.
+		const again = await settleCounting([{ orderId: second.id, userId: second.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
+		expect(again).toMatchObject({ fresh: [], views: [] });
+		expect(await statusOf([first.id, second.id])).toEqual([
+			{ status: "FINISHED", reason: null },
+			{ status: "NEW", reason: null },
+		]);
+	});
+});
+
 describe("the orders service settling a batch of payment results", () => {
 	let mesh: Mesh;
 	beforeAll(async () => {
@@ -106,15 +131,14 @@ describe("the orders service settling a batch of payment results", () => {
 	it("settles an order by its own user's result when another user's result for it comes first", async () => {
 		const [order] = await placeOrders(1);
 		const orders = (mesh.brokers.orders[0] as ServiceBroker).getLocalService("orders") as unknown as {
-			transactional<T>(work: (em: SqlEntityManager) => Promise<T>): Promise<T>;
-			applyPaymentResults(em: SqlEntityManager, deliveries: Delivery[]): Promise<unknown>;
+			fork(): SqlEntityManager;
+			applyPaymentResults(em: SqlEntityManager, deliveries: Delivery[], record: SqlWrite): Promise<unknown>;
 		};
-		await orders.transactional(em =>
-			orders.applyPaymentResults(em, [
-				delivery(PAYMENT_SUCCEEDED, { orderId: order.id, userId: randomUUID(), amount: order.amount }),
-				delivery(PAYMENT_FAILED, { orderId: order.id, userId: order.userId, amount: order.amount, reason: "INSUFFICIENT_FUNDS" }),
-			]),
-		);
+		const deliveries = [
+			delivery(PAYMENT_SUCCEEDED, { orderId: order.id, userId: randomUUID(), amount: order.amount }),
+			delivery(PAYMENT_FAILED, { orderId: order.id, userId: order.userId, amount: order.amount, reason: "INSUFFICIENT_FUNDS" }),
+		];
+		await orders.applyPaymentResults(orders.fork(), deliveries, recordDeliveries(deliveries.map(d => d.event), PAYMENTS_TOPIC));
 		expect(await statusOf([order.id])).toEqual([{ status: "CANCELED", reason: "INSUFFICIENT_FUNDS" }]);
 	});
 });

@@ -3,7 +3,8 @@
  * statement, each row guarded by the version it was read at. A top-up that commits between the
  * read and the write must make the whole write fail (and the batch rerun), never be overwritten,
  * and no other account of the batch may keep its new balance either; the rows written alongside
- * in the same statement (the batch's payments) stand or fall with it.
+ * in the same statement (the batch's payments) stand or fall with it, with no transaction around
+ * the statement.
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -70,14 +71,16 @@ describe("writeBalances", () => {
 		const before = await readAccounts(ids);
 		const payments = paymentsOf(ids);
 		const debits = debitsOf(ids);
-		const { statements } = await recordStatements(db.em as SqlEntityManager, em =>
+		const { statements, result } = await recordStatements(db.em as SqlEntityManager, em =>
 			writeBalances(
 				em,
 				before.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
-				[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
+				[...insertPayments(payments, new Date()), { name: "debited", sql: `${insertDebits(debits, new Date())[0].sql} returning id`, params: insertDebits(debits, new Date())[0].params }],
 			),
 		);
 		expect(statements).toHaveLength(1);
+		// A named write's RETURNING rows come back under its name.
+		expect(result.debited.map(row => row.id).sort()).toEqual(debits.map(d => d.id).sort());
 		expect(statements[0]).toMatch(/insert into payments[\s\S]*insert into ledger_entries[\s\S]*update accounts/);
 		expect(await rowsWritten(payments, debits)).toEqual({ payments: 3, debits: 3 });
 		const after = await readAccounts(ids);
@@ -95,12 +98,11 @@ describe("writeBalances", () => {
 		});
 		const payments = paymentsOf(ids);
 		const debits = debitsOf(ids);
-		const attempt = db.em.fork().transactional(em =>
-			writeBalances(
-				em as SqlEntityManager,
-				read.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
-				[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
-			),
+		// No transaction around it: the statement alone must take everything back.
+		const attempt = writeBalances(
+			db.em.fork() as SqlEntityManager,
+			read.map(a => ({ userId: a.userId, version: a.version, balance: a.balance - 50 })),
+			[...insertPayments(payments, new Date()), ...insertDebits(debits, new Date())],
 		);
 		await expect(attempt).rejects.toBeInstanceOf(OptimisticLockError);
 		// Nothing of the refused write stays: the untouched accounts keep theirs, the top-up stands,
@@ -125,7 +127,7 @@ describe("writeBalances", () => {
 			await topUpHolding;
 		});
 		await locked;
-		const write = db.em.fork().transactional(em => writeBalances(em as SqlEntityManager, [{ userId: id, version: read.version, balance: 400 }]));
+		const write = writeBalances(db.em.fork() as SqlEntityManager, [{ userId: id, version: read.version, balance: 400 }]);
 		const outcome = write.then(
 			() => "written",
 			(err: unknown) => (err instanceof OptimisticLockError ? "refused" : `failed: ${String(err)}`),

@@ -2,10 +2,11 @@
  * Group commit's rules, with a transaction stood in for by a function that records the groups it
  * is given: a lone call starts at once, calls that arrive while transactions are in flight share
  * the next one, a failure before commit is narrowed down to the call at fault, and a failure
- * that is everyone's, or whose outcome is unknown, fails every call without running it again.
+ * that is everyone's, or whose outcome is unknown, fails every call without running it again, and
+ * a call answered with its own failure fails alone without a rerun.
  */
 import { describe, expect, it } from "@jest/globals";
-import { failedBeforeCommit, GroupCommit } from "../../mixins/group-commit/group-commit.js";
+import { CallFailed, failedBeforeCommit, GroupCommit } from "../../mixins/group-commit/group-commit.js";
 
 /** A transaction that holds until released, so a test decides what is in flight. Call -1 fails its body. */
 function heldTransactions() {
@@ -51,6 +52,24 @@ describe("GroupCommit", () => {
 		expect(tx.groups).toEqual([[1], [2], [3, 4, 5], [6, 7]]);
 		await expect(Promise.all(answers)).resolves.toEqual([10, 20, 30, 40, 50, 60, 70]);
 		expect(group.stats).toEqual({ calls: 7, transactions: 4, splits: 0 });
+	});
+
+	it("fails a call answered with CallFailed alone, and answers the rest of its group without a rerun", async () => {
+		const runs: number[][] = [];
+		const group = new GroupCommit<number, number>({
+			run: async calls => {
+				runs.push(calls);
+				return calls.map(c => (c < 0 ? new CallFailed(new Error(`call ${c} refused`)) : c * 10));
+			},
+			maxSize: 10,
+			maxInFlight: 1,
+		});
+		const first = group.submit(1);
+		const rest = settled([2, -3, 4].map(call => group.submit(call)));
+		await expect(first).resolves.toBe(10);
+		await expect(rest).resolves.toEqual(["20", "call -3 refused", "40"]);
+		expect(runs).toEqual([[1], [2, -3, 4]]);
+		expect(group.stats).toEqual({ calls: 4, transactions: 2, splits: 0 });
 	});
 
 	it("runs a group that failed before its commit again in halves, so only the bad call fails", async () => {

@@ -1,0 +1,83 @@
+/**
+ * Writes a group of new orders, their OrderCreated outbox rows and their Idempotency-Key claims
+ * in ONE statement (data-modifying CTEs). A single statement is atomic on its own: it commits
+ * whole or not at all, exactly like the transaction it replaces, without the BEGIN and COMMIT
+ * round trips (four round trips per group became one).
+ *
+ * An order whose key was claimed before (a repeat, or a key reused for another request) is not
+ * written, and neither is its event: the statement answers with the stored response instead when
+ * its snapshot can see it. A key claimed by a statement that committed while this one ran (a
+ * concurrent repeat) is skipped all the same, since `on conflict do nothing` waits for that
+ * writer, but its row is not in this statement's snapshot; the caller reads those afterwards.
+ */
+import type { OrderView } from "../../domain/orders/order.entity.js";
+import type { StoredResponse } from "../../mixins/idempotency/run-idempotent.js";
+import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
+import { outboxInsertFrom, type NewOutboxRow, type OutboxLease, type OutboxRow } from "../../mixins/outbox/enqueue-event.js";
+
+/** The Idempotency-Key scope of creating an order. */
+export const CREATE_SCOPE = "orders.create";
+
+export interface NewOrder {
+	/** The order as its caller is answered: status NEW, timestamps set. */
+	view: OrderView;
+	/** Its OrderCreated event. */
+	event: NewOutboxRow;
+	idempotency?: { key: string; requestHash: string };
+}
+
+export type InsertOutcome =
+	| { written: true; event: OutboxRow }
+	/** Not written: its key was taken; `stored` is the key's answer when this statement could see it. */
+	| { written: false; stored?: StoredResponse<OrderView> };
+
+/** `orders` must not use one user's key twice: the claim would take it once and both would pass. */
+export async function insertOrders(em: SqlEntityManager, orders: NewOrder[], lease?: OutboxLease): Promise<InsertOutcome[]> {
+	if (orders.length === 0) return [];
+	const input = orders.map(() => "(?::int, ?::uuid, ?::uuid, ?::bigint, ?::text, ?::timestamptz, ?::text, ?::text, ?::jsonb, ?::uuid, ?::text, ?::text, ?::jsonb, ?::jsonb)");
+	const inputParams = orders.flatMap(({ view, event, idempotency }, n) => [
+		n,
+		view.id,
+		view.userId,
+		view.amount,
+		view.description,
+		view.createdAt,
+		idempotency?.key ?? null,
+		idempotency?.requestHash ?? null,
+		idempotency ? JSON.stringify(view) : null,
+		event.id,
+		event.topic,
+		event.key,
+		event.payloadText,
+		JSON.stringify(event.headers),
+	]);
+	const events = outboxInsertFrom("(select event_id as id, topic, event_key as key, payload, headers from accepted) as e", [], lease);
+	const rows = await em.execute<{ n: number; seq: string | null; request_hash: string | null; response: OrderView | null }[]>(
+		`with input (n, id, user_id, amount, description, created_at, idem_key, request_hash, response, event_id, topic, event_key, payload, headers) as (
+		      values ${input.join(", ")}),
+		  claimed as (
+		      insert into idempotency_keys (user_id, scope, key, request_hash, response)
+		      select user_id, ?, idem_key, request_hash, response from input where idem_key is not null
+		      -- one order of claims for every writer: two groups with the same keys cannot deadlock
+		      order by user_id, idem_key
+		      on conflict do nothing
+		      returning user_id, key),
+		  accepted as (
+		      select * from input i
+		       where i.idem_key is null or exists (select 1 from claimed c where c.user_id = i.user_id and c.key = i.idem_key)),
+		  new_orders as (
+		      insert into orders (id, user_id, amount, description, status, created_at, updated_at)
+		      select id, user_id, amount, description, 'NEW', created_at, created_at from accepted),
+		  events as (${events.sql})
+		select i.n, e.seq, k.request_hash, k.response
+		  from input i
+		  left join events e on e.id = i.event_id
+		  left join idempotency_keys k on e.seq is null and k.user_id = i.user_id and k.scope = ? and k.key = i.idem_key
+		 order by i.n`,
+		[...inputParams, CREATE_SCOPE, ...events.params, CREATE_SCOPE],
+	);
+	return rows.map(row => {
+		if (row.seq !== null) return { written: true, event: { ...orders[row.n].event, seq: String(row.seq) } };
+		return row.request_hash === null ? { written: false } : { written: false, stored: { requestHash: row.request_hash, response: row.response! } };
+	});
+}

@@ -5,8 +5,8 @@
  * nothing. The transition itself is the domain's (`settle` in domain/orders/order-status.ts);
  * this only applies it.
  *
- * With the inbox's `record` (inbox.mixin.ts) the same statement remembers the results' envelope
- * ids and settles only by the results seen for the first time: a single statement commits whole
+ * The same statement runs the inbox's `record` (inbox.mixin.ts): it remembers the results'
+ * envelope ids and settles only by the results seen for the first time: a single statement commits whole
  * or not at all, so no transaction is needed around it (one round trip where BEGIN, the inbox
  * insert, the update and COMMIT took four).
  */
@@ -19,7 +19,7 @@ export interface Settlement {
 	status: "FINISHED" | "CANCELED";
 	reason: string | null;
 	/** The envelope id of the payment result that asks for it. */
-	eventId?: string;
+	eventId: string;
 }
 
 export interface SettleOutcome {
@@ -29,23 +29,23 @@ export interface SettleOutcome {
 	fresh: string[];
 }
 
-/** Applies the settlements (one per order), with `record` in the same statement when given. */
-export async function settleOrders(em: SqlEntityManager, settlements: Settlement[], record?: SqlWrite): Promise<SettleOutcome> {
-	if (settlements.length === 0 && !record) return { views: [], fresh: [] };
-	const values = settlements.length > 0 ? settlements.map(() => "(?::uuid, ?::uuid, ?::uuid, ?::text, ?::text)").join(", ") : "(null::uuid, null::uuid, null::uuid, null::text, null::text)";
+/** Applies the settlements (one per order) by the results `record` sees for the first time. */
+export async function settleOrders(em: SqlEntityManager, settlements: Settlement[], record: SqlWrite): Promise<SettleOutcome> {
+	if (settlements.length === 0) throw new Error("settleOrders needs at least one settlement");
+	const values = settlements.map(() => "(?::uuid, ?::uuid, ?::uuid, ?::text, ?::text)").join(", ");
 	const rows = await em.execute<(Record<string, unknown> & { fresh: string[] })[]>(
-		`with recorded as (${record?.sql ?? "select null::uuid as event_id where false"}),
+		`with recorded as (${record.sql}),
 		  settled as (
 		      update orders as o
 		         set status = v.status, reason = v.reason, updated_at = ?
 		        from (values ${values}) as v (event_id, id, user_id, status, reason)
 		       where o.id = v.id and o.user_id = v.user_id and o.status = 'NEW'
-		         ${record ? "and v.event_id in (select event_id from recorded)" : ""}
+		         and v.event_id in (select event_id from recorded)
 		      returning o.*)
 		select s.*, f.fresh
 		  from (select coalesce(array_agg(event_id::text), '{}') as fresh from recorded) as f
 		  left join settled as s on true`,
-		[...(record?.params ?? []), new Date(), ...settlements.flatMap(s => [s.eventId ?? null, s.orderId, s.userId, s.status, s.reason])],
+		[...record.params, new Date(), ...settlements.flatMap(s => [s.eventId, s.orderId, s.userId, s.status, s.reason])],
 	);
 	return {
 		views: rows.filter(row => row.id !== null).map(({ fresh: _fresh, ...row }) => toOrderView(em.map(Order, row))),

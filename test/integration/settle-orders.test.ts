@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { ServiceBroker } from "moleculer";
 import { createEnvelope } from "../../domain/events/envelope.js";
-import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentResultData } from "../../domain/events/event-types.js";
+import { PAYMENT_FAILED, PAYMENT_SUCCEEDED, type PaymentFailureReason, type PaymentResultData } from "../../domain/events/event-types.js";
 import { Order, OrderSchema } from "../../domain/orders/order.entity.js";
 import { openDatabase, type Database } from "../../infra/db/open-database.js";
 import { ordersMigrations } from "../../migrations/orders/index.js";
@@ -40,10 +40,20 @@ async function placeOrders(count: number): Promise<Order[]> {
 	});
 }
 
-/** Settles, with no transaction around it, and counts the statements it sent. */
-async function settleCounting(settlements: Settlement[], record?: SqlWrite) {
+/** Settles with the inbox's record, with no transaction around it, and counts the statements it sent. */
+async function settleWith(settlements: Settlement[], record: SqlWrite) {
 	const { result, statements } = await recordStatements(db.em as SqlEntityManager, em => settleOrders(em, settlements, record));
 	return { ...result, statements };
+}
+
+/** Settles as the inbox would for payment results seen for the first time. */
+async function settleCounting(settlements: Omit<Settlement, "eventId">[]) {
+	const events = settlements.map(({ orderId, userId, status, reason }) =>
+		status === "FINISHED"
+			? createEnvelope({ source: "gozon/payments", type: PAYMENT_SUCCEEDED, subject: orderId, data: { orderId, userId, amount: 1 } })
+			: createEnvelope({ source: "gozon/payments", type: PAYMENT_FAILED, subject: orderId, data: { orderId, userId, amount: 1, reason: reason as PaymentFailureReason } }),
+	);
+	return settleWith(settlements.map((s, i) => ({ ...s, eventId: events[i].id })), recordDeliveries(events, PAYMENTS_TOPIC));
 }
 
 const resultEvent = (order: Order) =>
@@ -94,17 +104,17 @@ describe("settleOrders", () => {
 	});
 });
 
-describe("settleOrders with the inbox's record", () => {
+describe("settleOrders and the inbox's record", () => {
 	it("remembers the results and settles by those seen for the first time, in one statement", async () => {
 		const [first, second] = await placeOrders(2);
 		const event = resultEvent(first);
-		const settled = await settleCounting([{ orderId: first.id, userId: first.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
+		const settled = await settleWith([{ orderId: first.id, userId: first.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
 		expect(settled.statements).toHaveLength(1);
 		expect(settled.statements[0]).toMatch(/insert into inbox_messages[\s\S]*update orders/);
 		expect(settled.fresh).toEqual([event.id]);
 		expect(settled.views.map(v => v.id)).toEqual([first.id]);
 		// The same envelope again, now naming a NEW order: it was seen before, so nothing moves.
-		const again = await settleCounting([{ orderId: second.id, userId: second.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
+		const again = await settleWith([{ orderId: second.id, userId: second.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
 		expect(again).toMatchObject({ fresh: [], views: [] });
 		expect(await statusOf([first.id, second.id])).toEqual([
 			{ status: "FINISHED", reason: null },

@@ -195,21 +195,22 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, Record<string, any>, Or
 			const outcomes = await failedBeforeCommit(() => insertOrders(em, toWrite, this.relay.leaseForNewRows()), refusedByServer);
 			this.relay.publishCommitted(outcomes.flatMap(o => (o.written ? [o.event] : [])));
 			const outcomeOf = new Map(toWrite.map((order, i) => [order, outcomes[i]]));
-			const repeats = orders.filter(order => !outcomeOf.get(order)?.written);
+			const storedIn = (order: NewOrder) => {
+				const outcome = outcomeOf.get(order);
+				return outcome && !outcome.written ? outcome.stored : undefined;
+			};
 			// Repeats whose first use the statement could not see (in this group, or committed while
 			// it ran) are read now; a failed read fails those calls only, the written ones stand.
-			const unseen = repeats.filter(order => !(outcomeOf.get(order) as { stored?: unknown } | undefined)?.stored);
+			const unseen = orders.filter(order => !outcomeOf.get(order)?.written && !storedIn(order));
 			const read = await readStoredResponses<OrderView>(em, CREATE_SCOPE, unseen.map(o => ({ userId: o.view.userId, key: o.idempotency!.key }))).then(
 				stored => ({ stored }),
 				(error: unknown) => ({ error }),
 			);
 			return orders.map(order => {
-				const outcome = outcomeOf.get(order);
-				if (outcome?.written) return order.view;
+				if (outcomeOf.get(order)?.written) return order.view;
 				const { key, requestHash } = order.idempotency!;
-				if (!outcome?.stored && "error" in read) return new CallFailed(read.error);
-				const stored = outcome?.stored ?? ("stored" in read ? read.stored.get(storedKey(order.view.userId, key)) : undefined);
-				if (!stored) return new CallFailed(new Error(`Idempotency-Key ${key} is taken but has no stored answer`));
+				const stored = storedIn(order) ?? ("stored" in read ? read.stored.get(storedKey(order.view.userId, key)) : undefined);
+				if (!stored) return new CallFailed("error" in read ? read.error : new Error(`Idempotency-Key ${key} is taken but has no stored answer`));
 				try {
 					return replayStored(stored, requestHash);
 				} catch (err) {

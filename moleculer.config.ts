@@ -5,11 +5,15 @@
  */
 import type { BrokerOptions } from "moleculer";
 import { config } from "./infra/config.js";
+import { coalesceNatsWrites } from "./infra/broker/nats-write-coalescing.js";
 import { settleTimedOutCallsMiddleware } from "./infra/broker/settle-timed-out-calls.middleware.js";
 import { metricsOptions, tracingOptions } from "./infra/observability/broker-options.js";
 import { jsonLogFormatter } from "./infra/observability/log-format.js";
 import { observabilityMiddleware } from "./infra/observability/observability.middleware.js";
 import { TraceContextFactory } from "./infra/observability/trace-context-factory.js";
+
+// What a turn of the event loop publishes goes to NATS in one write (infra/broker/nats-write-coalescing.ts).
+coalesceNatsWrites();
 
 const brokerConfig: BrokerOptions = {
 	namespace: process.env.NAMESPACE || "gozon",

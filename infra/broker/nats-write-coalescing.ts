@@ -24,6 +24,13 @@ export function coalesceNatsWrites(): void {
 	installed = true;
 	const require = createRequire(import.meta.url);
 	const { ProtocolHandler } = require("nats/lib/nats-base-client/protocol.js") as { ProtocolHandler: { prototype: ProtocolHandler } };
+	const { version } = require("nats/package.json") as { version: string };
+	// Written against nats.js 2.29's internals; another version keeps its own behaviour (and the
+	// test that counts the writes says so).
+	if (!version.startsWith("2.29.") || typeof ProtocolHandler.prototype.flushPending !== "function" || typeof ProtocolHandler.prototype.sendCommand !== "function") {
+		process.emitWarning(`NATS writes are not coalesced: nats.js ${version} is not the 2.29 this change was written for`);
+		return;
+	}
 	const encoder = new TextEncoder();
 	ProtocolHandler.prototype.sendCommand = function sendCommand(this: ProtocolHandler, cmd: string | Uint8Array, ...payloads: Uint8Array[]) {
 		const wasEmpty = this.outbound.length() === 0;

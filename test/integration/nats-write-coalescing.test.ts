@@ -33,19 +33,22 @@ afterAll(async () => {
 	await subscriber?.close();
 });
 
-/** Collects `count` messages of `subject` on the subscriber. */
-async function receive(subject: string, count: number): Promise<string[]> {
+/** Subscribes (confirmed by the server before it resolves); `messages` then collects `count` messages of `subject`. */
+async function receive(subject: string, count: number): Promise<{ messages: Promise<string[]> }> {
 	const sub = subscriber.subscribe(subject, { max: count });
 	await subscriber.flush();
-	const got: string[] = [];
-	for await (const message of sub) got.push(message.string());
-	return got;
+	const collect = async () => {
+		const got: string[] = [];
+		for await (const message of sub) got.push(message.string());
+		return got;
+	};
+	return { messages: collect() };
 }
 
 describe("NATS writes", () => {
 	it("sends what separate callbacks of one event-loop turn publish in one write", async () => {
 		const subject = `coalesce.${process.pid}.many`;
-		const received = receive(subject, 20);
+		const received = await receive(subject, 20);
 		await new Promise(resolve => setImmediate(resolve));
 		const before = writes;
 		// Twenty callbacks of one phase of one turn, each publishing and running its microtasks
@@ -62,16 +65,17 @@ describe("NATS writes", () => {
 		await new Promise(resolve => setImmediate(resolve));
 		await new Promise(resolve => setImmediate(resolve));
 		expect(writes - before).toBe(1);
-		expect(await received).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
+		expect(await received.messages).toEqual(Array.from({ length: 20 }, (_, i) => `m${i}`));
 	});
 
 	it("sends a lone publish without waiting for more", async () => {
 		const subject = `coalesce.${process.pid}.one`;
-		const received = receive(subject, 1);
+		const received = await receive(subject, 1);
+		await new Promise(resolve => setImmediate(resolve));
 		const before = writes;
 		publisher.publish(subject, "alone");
 		await new Promise(resolve => setImmediate(resolve));
 		expect(writes - before).toBe(1);
-		expect(await received).toEqual(["alone"]);
+		expect(await received.messages).toEqual(["alone"]);
 	});
 });

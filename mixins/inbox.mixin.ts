@@ -9,9 +9,9 @@
  *      nothing; a lost race (optimistic lock, unique key) reruns the handler with jitter;
  *   3. only then lets the event log commit the offsets, and runs the handler's after-commit step.
  * One statement per batch rather than a transaction per event: under load the commits and the
- * round trips, not the work, are what a database and a service run out of. A batch that fails for another reason is applied one event at a
- * time, so the events ahead of a bad one still get through; it and those behind it wait and are
- * retried, in partition order, as without batching.
+ * round trips, not the work, are what a database and a service run out of. A batch that fails
+ * for another reason is applied one event at a time, so the events ahead of a bad one still get
+ * through; it and those behind it wait and are retried, in partition order, as without batching.
  * Old inbox rows are purged after the retention period; the handlers' own keys (one payment per
  * order, a final order status never changes) keep even a very late duplicate harmless.
  */
@@ -183,10 +183,10 @@ export function inboxMixin(opts: InboxOptions): Partial<ServiceSchema> {
 
 			async applyInOneStatement(received: Received[]): Promise<BatchOutcome> {
 				const handler = this[opts.handler] as InboxHandler;
+				const deliveries = received.map(({ event, trace }) => ({ event, trace: trace.scope, causedHeaders: trace.causedHeaders }));
+				const record = recordDeliveries(received.map(r => r.event), opts.topic);
 				return retryOnConflict(
 					async () => {
-						const deliveries = received.map(({ event, trace }) => ({ event, trace: trace.scope, causedHeaders: trace.causedHeaders }));
-						const record = recordDeliveries(received.map(r => r.event), opts.topic);
 						const { fresh, afterCommit } = await handler.call(this, this.fork(), deliveries, record);
 						const unseen = new Set(fresh.map(uuidKey));
 						const applied: Received[] = [];

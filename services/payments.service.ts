@@ -32,7 +32,7 @@ import { operationsMixin } from "../mixins/operations.mixin.js";
 import { optimisticLockMixin, type OptimisticLockMethods } from "../mixins/optimistic-lock.mixin.js";
 import { writeBalances } from "../mixins/optimistic-lock/write-balances.js";
 import { ormMixin, type OrmMethods, type SqlEntityManager, type SqlWrite } from "../mixins/orm.mixin.js";
-import { outboxInsertFrom, outboxRowsOf, outboxValues, withSeqs, type OutboxEntry } from "../mixins/outbox/enqueue-event.js";
+import { outboxInsert, outboxRowsOf, withSeqs, type OutboxEntry } from "../mixins/outbox/enqueue-event.js";
 import { outboxMixin, type OutboxMethods } from "../mixins/outbox.mixin.js";
 import { insertDebits, insertPayments, readBatch, type DebitRow, type PaymentRow } from "./payments/batch-statements.js";
 
@@ -195,7 +195,6 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 			// batch runs again.
 			const now = new Date();
 			const outboxRows = outboxRowsOf(events);
-			const outbox = outboxValues(outboxRows);
 			const written = await writeBalances(
 				em,
 				[...accounts].flatMap(([key, account]) => {
@@ -206,7 +205,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, Record<string, any>, 
 					{ name: "recorded", ...record },
 					...insertPayments(payments, now),
 					...insertDebits(debits, now),
-					...(outboxRows.length > 0 ? [{ name: "events", ...outboxInsertFrom(outbox.source, outbox.params, this.relay.leaseForNewRows()) }] : []),
+					...(outboxRows.length > 0 ? [{ name: "events", ...outboxInsert(outboxRows, this.relay.leaseForNewRows()) }] : []),
 				],
 			);
 			const sent = withSeqs(outboxRows, (written.events ?? []) as { seq: number; id: string }[]);

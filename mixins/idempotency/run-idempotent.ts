@@ -44,6 +44,9 @@ export function replayStored<T>(stored: StoredResponse<T>, requestHash: string):
 	return stored.response;
 }
 
+/** A stored key's place in readStoredResponses' answer. */
+export const storedKey = (userId: string, key: string) => `${uuidKey(userId)}/${key}`;
+
 /** The stored answers of committed keys of one operation, by `${userId}/${key}` (user id as uuidKey). */
 export async function readStoredResponses<T>(em: SqlEntityManager, scope: string, keys: { userId: string; key: string }[]): Promise<Map<string, StoredResponse<T>>> {
 	if (keys.length === 0) return new Map();
@@ -54,8 +57,6 @@ export async function readStoredResponses<T>(em: SqlEntityManager, scope: string
 	);
 	return new Map(rows.map(row => [storedKey(row.user_id, row.key), { requestHash: row.request_hash, response: row.response }]));
 }
-
-export const storedKey = (userId: string, key: string) => `${uuidKey(userId)}/${key}`;
 
 export async function runIdempotent<T>(
 	em: SqlEntityManager,

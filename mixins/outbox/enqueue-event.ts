@@ -13,7 +13,7 @@ import type { EntityManager } from "@mikro-orm/core";
 import type { CloudEvent } from "../../domain/events/envelope.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
 import { uuidKey } from "../../domain/uuid-key.js";
-import type { SqlWrite } from "../orm.mixin.js";
+import type { SqlEntityManager, SqlWrite } from "../orm.mixin.js";
 
 export interface OutboxEntry {
 	topic: string;
@@ -40,8 +40,6 @@ export interface OutboxLease {
 	holder: string;
 	ms: number;
 }
-
-type SqlEntityManager = EntityManager & { execute<T = unknown[]>(sql: string, params?: unknown[]): Promise<T> };
 
 /** An outbox row before its insert gives it a `seq`. */
 export type NewOutboxRow = Omit<OutboxRow, "seq">;
@@ -70,12 +68,13 @@ export function outboxInsertFrom(source: string, sourceParams: unknown[], lease?
 	};
 }
 
-/** The rows as a `values` relation for outboxInsertFrom. */
-export function outboxValues(rows: NewOutboxRow[]): { source: string; params: unknown[] } {
-	return {
-		source: `(values ${rows.map(() => "(?::uuid, ?::text, ?::text, ?::jsonb, ?::jsonb)").join(", ")}) as v (id, topic, key, payload, headers)`,
-		params: rows.flatMap(r => [r.id, r.topic, r.key, r.payloadText, JSON.stringify(r.headers)]),
-	};
+/** The insert of these rows (outboxInsertFrom with the rows as a `values` relation). */
+export function outboxInsert(rows: NewOutboxRow[], lease?: OutboxLease): SqlWrite {
+	return outboxInsertFrom(
+		`(values ${rows.map(() => "(?::uuid, ?::text, ?::text, ?::jsonb, ?::jsonb)").join(", ")}) as v (id, topic, key, payload, headers)`,
+		rows.flatMap(r => [r.id, r.topic, r.key, r.payloadText, JSON.stringify(r.headers)]),
+		lease,
+	);
 }
 
 /** The rows with the `seq` their insert returned; every row must have been inserted. */
@@ -92,7 +91,6 @@ export function withSeqs(rows: NewOutboxRow[], inserted: { seq: string | number;
 export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[], lease?: OutboxLease): Promise<OutboxRow[]> {
 	if (entries.length === 0) return [];
 	const rows = outboxRowsOf(entries);
-	const { source, params } = outboxValues(rows);
-	const insert = outboxInsertFrom(source, params, lease);
+	const insert = outboxInsert(rows, lease);
 	return withSeqs(rows, await (em as SqlEntityManager).execute<{ seq: string; id: string }[]>(insert.sql, insert.params));
 }

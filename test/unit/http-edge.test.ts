@@ -77,3 +77,19 @@ describe("database outage errors", () => {
 		expect(isConnectionError(new Error("duplicate key value violates unique constraint"))).toBe(false);
 	});
 });
+
+describe("a statement's outcome after an error", () => {
+	const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
+	it.each([
+		["a unique key the server refused", withCode("duplicate key value violates unique constraint", "23505"), true],
+		["a serialization failure", withCode("accounts changed concurrently", "40001"), true],
+		["a statement timeout", withCode("canceling statement due to statement timeout", "57014"), true],
+		["a client-side query timeout (the statement may still commit)", new Error("Query read timeout"), false],
+		["a connection lost mid-statement", withCode("Connection terminated unexpectedly", "ECONNRESET"), false],
+		["an administrator's shutdown", withCode("terminating connection due to administrator command", "57P01"), false],
+		["a connection failure class", withCode("connection failure", "08006"), false],
+	])("%s: known to have written nothing: %p", async (_what, err, wroteNothing) => {
+		const { refusedByServer } = await import("../../infra/db/connection-errors.js");
+		expect(refusedByServer(err)).toBe(wroteNothing);
+	});
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { OptimisticLockError } from "@mikro-orm/core";
-import { ConflictRetriesExhaustedError, jitteredDelay, retryOnConflict } from "../../mixins/optimistic-lock/retry-on-conflict.js";
+import { DeadlockException, OptimisticLockError, UniqueConstraintViolationException } from "@mikro-orm/core";
+import { ConflictRetriesExhaustedError, isConflict, jitteredDelay, retryOnConflict } from "../../mixins/optimistic-lock/retry-on-conflict.js";
 
 const policy = { maxRetries: 4, baseDelayMs: 0, maxDelayMs: 0 };
 const conflict = () => new OptimisticLockError("stale version");
@@ -25,6 +25,13 @@ describe("retryOnConflict", () => {
 		}, policy);
 		await expect(failing).rejects.toBeInstanceOf(ConflictRetriesExhaustedError);
 		expect(calls).toBe(policy.maxRetries + 1);
+	});
+
+	it("counts a stale version, a taken unique key and a broken deadlock as lost races, and nothing else", () => {
+		expect(isConflict(conflict())).toBe(true);
+		expect(isConflict(new UniqueConstraintViolationException(new Error("duplicate key")))).toBe(true);
+		expect(isConflict(new DeadlockException(new Error("deadlock detected")))).toBe(true);
+		expect(isConflict(new Error("disk on fire"))).toBe(false);
 	});
 
 	it("does not retry other errors", async () => {

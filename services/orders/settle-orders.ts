@@ -33,7 +33,9 @@ export interface SettleOutcome {
 export async function settleOrders(em: SqlEntityManager, settlements: Settlement[], record: SqlWrite): Promise<SettleOutcome> {
 	if (settlements.length === 0) throw new Error("settleOrders needs at least one settlement");
 	const values = settlements.map(() => "(?::uuid, ?::uuid, ?::uuid, ?::text, ?::text)").join(", ");
-	const rows = await em.execute<(Record<string, unknown> & { fresh: string[] })[]>(
+	// The ids `record` saw come back once, on one row: on every row they would make a batch of n
+	// results parse n² ids.
+	const rows = await em.execute<(Record<string, unknown> & { fresh: string[] | null; nth: unknown })[]>(
 		`with recorded as (${record.sql}),
 		  settled as (
 		      update orders as o
@@ -42,13 +44,13 @@ export async function settleOrders(em: SqlEntityManager, settlements: Settlement
 		       where o.id = v.id and o.user_id = v.user_id and o.status = 'NEW'
 		         and v.event_id in (select event_id from recorded)
 		      returning o.*)
-		select s.*, f.fresh
+		select s.*, case when s.nth is null or s.nth = 1 then f.fresh end as fresh
 		  from (select coalesce(array_agg(event_id::text), '{}') as fresh from recorded) as f
-		  left join settled as s on true`,
+		  left join (select *, row_number() over () as nth from settled) as s on true`,
 		[...record.params, new Date(), ...settlements.flatMap(s => [s.eventId, s.orderId, s.userId, s.status, s.reason])],
 	);
 	return {
-		views: rows.filter(row => row.id !== null).map(({ fresh: _fresh, ...row }) => toOrderView(em.map(Order, row))),
-		fresh: rows[0]?.fresh ?? [],
+		views: rows.filter(row => row.id !== null).map(({ fresh: _fresh, nth: _nth, ...row }) => toOrderView(em.map(Order, row))),
+		fresh: rows.find(row => row.fresh !== null)?.fresh ?? [],
 	};
 }

@@ -123,6 +123,24 @@ describe("settleOrders and the inbox's record", () => {
 	});
 });
 
+describe("settleOrders on a larger batch", () => {
+	it("answers every fresh id once and every settled order, with only some of the results new", async () => {
+		const orders = await placeOrders(40);
+		const events = orders.map(resultEvent);
+		// The first ten were recorded before: only the other thirty are fresh and settle.
+		await settleWith(orders.slice(0, 10).map((o, i) => ({ orderId: o.id, userId: o.userId, status: "FINISHED", reason: null, eventId: events[i].id })), recordDeliveries(events.slice(0, 10), PAYMENTS_TOPIC));
+		const settled = await settleWith(
+			orders.map((o, i) => ({ orderId: o.id, userId: o.userId, status: "CANCELED", reason: "INSUFFICIENT_FUNDS", eventId: events[i].id })),
+			recordDeliveries(events, PAYMENTS_TOPIC),
+		);
+		expect(settled.statements).toHaveLength(1);
+		expect([...settled.fresh].sort()).toEqual(events.slice(10).map(e => e.id).sort());
+		expect(settled.views.map(v => v.id).sort()).toEqual(orders.slice(10).map(o => o.id).sort());
+		expect(settled.views.every(v => v.status === "CANCELED")).toBe(true);
+		expect((await statusOf(orders.map(o => o.id))).map(s => s.status)).toEqual([...Array(10).fill("FINISHED"), ...Array(30).fill("CANCELED")]);
+	});
+});
+
 describe("the orders service settling a batch of payment results", () => {
 	let mesh: Mesh;
 	beforeAll(async () => {

@@ -24,6 +24,8 @@ export interface PgbenchRate {
 	transactionsPerSecond: { create: number; pay: number; settle: number };
 	clients: number;
 	tool: string;
+	/** pgbench's -M: how statements are sent (PGBENCH_PROTOCOL). */
+	protocol: string;
 }
 
 /**
@@ -82,10 +84,19 @@ async function seed(ordersUrl: string, paymentsUrl: string): Promise<void> {
 	await orders.end();
 }
 
+/**
+ * pgbench's protocol: "prepared" by default, the best the database does (each statement parsed
+ * and planned once per connection). PGBENCH_PROTOCOL=simple sends every statement as text to be
+ * parsed and planned each time, as the services' statements still go (their text changes with
+ * the batch size): the difference between the two is what preparing them would be worth.
+ */
+const PROTOCOL = process.env.PGBENCH_PROTOCOL ?? "prepared";
+if (!["prepared", "simple", "extended"].includes(PROTOCOL)) throw new Error(`PGBENCH_PROTOCOL must be prepared, simple or extended, got "${PROTOCOL}"`);
+
 /** Runs one script; returns its transactions per second. */
 function pgbench(url: string, script: string, clients: number, seconds: number, onTick?: (text: string) => void): Promise<number> {
 	return new Promise((resolve, reject) => {
-		const child = spawn("pgbench", ["-n", "-c", String(clients), "-j", "2", "-T", String(seconds), "-M", "prepared", "-P", "1", "-f", script, url]);
+		const child = spawn("pgbench", ["-n", "-c", String(clients), "-j", "2", "-T", String(seconds), "-M", PROTOCOL, "-P", "1", "-f", script, url]);
 		let out = "";
 		let err = "";
 		child.stdout.on("data", chunk => (out += chunk));
@@ -117,7 +128,7 @@ export async function measurePgbenchRate(opts: { ordersUrl: string; paymentsUrl:
 			writeFileSync(script, SCRIPTS[kind]);
 			rates[kind] = await pgbench(kind === "pay" ? opts.paymentsUrl : opts.ordersUrl, script, opts.clients, seconds, opts.onTick);
 		}
-		return { ordersPerSecond: 1 / (1 / rates.create + 1 / rates.pay + 1 / rates.settle), transactionsPerSecond: rates, clients: opts.clients, tool: version.trim() };
+		return { ordersPerSecond: 1 / (1 / rates.create + 1 / rates.pay + 1 / rates.settle), transactionsPerSecond: rates, clients: opts.clients, tool: version.trim(), protocol: PROTOCOL };
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
 	}

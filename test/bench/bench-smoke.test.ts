@@ -28,6 +28,7 @@ describe("npm run bench", () => {
 		}
 		// The database's limit comes from pgbench, one figure per transaction of an order.
 		expect(result.postgresCommitRate.tool).toMatch(/pgbench/);
+		expect(result.postgresCommitRate.protocol).toBe("prepared");
 		for (const kind of ["create", "pay", "settle"]) expect(result.postgresCommitRate.transactionsPerSecond[kind]).toBeGreaterThan(0);
 		expect(result.endToEnd.unsettled).toBe(0);
 		expect(result.relay.eventsPerSecond).toBeGreaterThan(0);

@@ -6,14 +6,16 @@
  * neither.
  */
 import type { CloudEvent } from "../../domain/events/envelope.js";
+import { pgArray } from "../../infra/db/run-statement.js";
 import type { SqlWrite } from "../orm.mixin.js";
 
+/** The same text for any number of events (run-statement.ts prepares it once). */
 export function recordDeliveries(events: CloudEvent[], topic: string): SqlWrite {
 	return {
 		sql: `insert into inbox_messages (event_id, type, source, topic)
-		      values ${events.map(() => "(?::uuid, ?, ?, ?)").join(", ")}
+		      select event_id, type, source, ?::text from unnest(?::uuid[], ?::text[], ?::text[]) as e (event_id, type, source)
 		      on conflict (event_id) do nothing
 		      returning event_id`,
-		params: events.flatMap(event => [event.id, event.type, event.source, topic]),
+		params: [topic, pgArray(events.map(e => e.id)), pgArray(events.map(e => e.type)), pgArray(events.map(e => e.source))],
 	};
 }

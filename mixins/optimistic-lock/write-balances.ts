@@ -14,6 +14,7 @@
  * a separate SELECT first, and a concurrent top-up could commit between the check and the write.
  */
 import { DeadlockException, OptimisticLockError } from "@mikro-orm/core";
+import { pgArray, runStatement } from "../../infra/db/run-statement.js";
 import type { SqlEntityManager, SqlWrite } from "../orm.mixin.js";
 
 export interface BalanceWrite {
@@ -43,17 +44,18 @@ export async function writeBalances(
 	if (writes.length > 0) {
 		steps.push(`balanced as (
 			update accounts as a
-			   set balance = v.balance, version = a.version + 1, updated_at = ?
-			  from (values ${writes.map(() => "(?::uuid, ?::bigint, ?::integer)").join(", ")}) as v (user_id, balance, version)
+			   set balance = v.balance, version = a.version + 1, updated_at = ?::timestamptz
+			  from unnest(?::uuid[], ?::bigint[], ?::integer[]) as v (user_id, balance, version)
 			 where a.user_id = v.user_id and a.version = v.version
 			returning a.user_id)`);
-		params.push(new Date(), ...writes.flatMap(w => [w.userId, w.balance, w.version]));
-		columns.push(`raise_conflict_unless((select count(*) from balanced) = ?, ?) as guarded`);
+		params.push(new Date(), pgArray(writes.map(w => w.userId)), pgArray(writes.map(w => w.balance)), pgArray(writes.map(w => w.version)));
+		columns.push(`raise_conflict_unless((select count(*) from balanced) = ?::bigint, ?::text) as guarded`);
 		params.push(writes.length, REFUSED);
 	}
 	try {
 		if (columns.length === 0) columns.push("true as written");
-		const [row] = await em.execute<Record<string, Record<string, unknown>[]>[]>(`with ${steps.join(",\n")} select ${columns.join(", ")}`, params);
+		// The same text for any number of rows in each write (run-statement.ts prepares it once).
+		const [row] = await runStatement<Record<string, Record<string, unknown>[]>>(em, `with ${steps.join(",\n")} select ${columns.join(", ")}`, params);
 		return row;
 	} catch (err) {
 		if (err instanceof DeadlockException && err.message.includes(REFUSED)) {

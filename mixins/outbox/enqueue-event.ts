@@ -13,7 +13,8 @@ import type { EntityManager } from "@mikro-orm/core";
 import type { CloudEvent } from "../../domain/events/envelope.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
 import { uuidKey } from "../../domain/uuid-key.js";
-import type { SqlEntityManager, SqlWrite } from "../orm.mixin.js";
+import { pgArray, runStatement } from "../../infra/db/run-statement.js";
+import type { SqlWrite } from "../orm.mixin.js";
 
 export interface OutboxEntry {
 	topic: string;
@@ -60,19 +61,19 @@ export function outboxRowsOf(entries: OutboxEntry[]): NewOutboxRow[] {
  * that the two commit together without a transaction around them.
  */
 export function outboxInsertFrom(source: string, sourceParams: unknown[], lease?: OutboxLease): SqlWrite {
-	const leased = lease ? ", ?, clock_timestamp() + (? || ' milliseconds')::interval" : "";
+	const leased = lease ? ", ?::text, clock_timestamp() + ?::int * interval '1 millisecond'" : "";
 	return {
 		sql: `insert into outbox_messages (id, topic, key, payload, headers${lease ? ", claimed_by, claimed_until" : ""})
 		      select id, topic, key, payload, headers${leased} from ${source} returning seq, id`,
-		params: [...(lease ? [lease.holder, String(lease.ms)] : []), ...sourceParams],
+		params: [...(lease ? [lease.holder, lease.ms] : []), ...sourceParams],
 	};
 }
 
-/** The insert of these rows (outboxInsertFrom with the rows as a `values` relation). */
+/** The insert of these rows (outboxInsertFrom with the rows as arrays: the same text for any number). */
 export function outboxInsert(rows: NewOutboxRow[], lease?: OutboxLease): SqlWrite {
 	return outboxInsertFrom(
-		`(values ${rows.map(() => "(?::uuid, ?::text, ?::text, ?::jsonb, ?::jsonb)").join(", ")}) as v (id, topic, key, payload, headers)`,
-		rows.flatMap(r => [r.id, r.topic, r.key, r.payloadText, JSON.stringify(r.headers)]),
+		"unnest(?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::jsonb[]) as v (id, topic, key, payload, headers)",
+		[pgArray(rows.map(r => r.id)), pgArray(rows.map(r => r.topic)), pgArray(rows.map(r => r.key)), pgArray(rows.map(r => r.payloadText)), pgArray(rows.map(r => JSON.stringify(r.headers)))],
 		lease,
 	);
 }
@@ -92,5 +93,5 @@ export async function enqueueEvents(em: EntityManager, entries: OutboxEntry[], l
 	if (entries.length === 0) return [];
 	const rows = outboxRowsOf(entries);
 	const insert = outboxInsert(rows, lease);
-	return withSeqs(rows, await (em as SqlEntityManager).execute<{ seq: string; id: string }[]>(insert.sql, insert.params));
+	return withSeqs(rows, await runStatement<{ seq: string; id: string }>(em, insert.sql, insert.params));
 }

@@ -25,6 +25,7 @@ import { checkEvent } from "../../domain/events/validate-event.js";
 import { failpoint } from "../../infra/failpoints.js";
 import type { Database } from "../../infra/db/open-database.js";
 import { listen, type Unlisten } from "../../infra/db/listen.js";
+import { pgArray, runStatement } from "../../infra/db/run-statement.js";
 import { backoffDelay } from "../../infra/eventlog/backoff.js";
 import type { EventLog, OutgoingMessage } from "../../infra/eventlog/event-log.js";
 import { enqueueEvents, type OutboxEntry, type OutboxLease, type OutboxRow } from "./enqueue-event.js";
@@ -348,19 +349,20 @@ export class OutboxRelay {
 	private async claim(after = "0"): Promise<ClaimedRow[]> {
 		const em = this.opts.db.em.fork() as SqlEm;
 		// The payload comes back as text: parsed once here for the check, and sent as it is.
-		const rows = await em.execute<(Omit<ClaimedRow, "payload" | "payloadText"> & { payload_text: string })[]>(
+		const rows = await runStatement<Omit<ClaimedRow, "payload" | "payloadText"> & { payload_text: string }>(
+			em,
 			`update outbox_messages
-			    set claimed_by = ?, claimed_until = clock_timestamp() + (? || ' milliseconds')::interval
+			    set claimed_by = ?::text, claimed_until = clock_timestamp() + ?::int * interval '1 millisecond'
 			  where seq in (
 			        select seq from outbox_messages
-			         where published_at is null and parked_at is null and seq > ?
+			         where published_at is null and parked_at is null and seq > ?::bigint
 			           and (next_attempt_at is null or next_attempt_at <= clock_timestamp())
 			           and (claimed_until is null or claimed_until < clock_timestamp())
 			         order by seq
-			         limit ?
+			         limit ?::int
 			           for update skip locked)
 			returning seq, id, topic, key, payload::text as payload_text, headers, attempts`,
-			[this.relayId, String(this.opts.leaseMs), after, this.opts.batchSize],
+			[this.relayId, this.opts.leaseMs, after, this.opts.batchSize],
 		);
 		return rows
 			.map(({ payload_text, ...row }) => ({ ...row, payload: JSON.parse(payload_text) as unknown, payloadText: payload_text }))
@@ -376,10 +378,11 @@ export class OutboxRelay {
 	): Promise<void> {
 		if (claimed.length === 0) return;
 		const markPublished = (em: SqlEm) =>
-			em.execute(
+			runStatement(
+				em,
 				`update outbox_messages set published_at = clock_timestamp(), claimed_by = null, claimed_until = null
-				  where seq in (?)`,
-				[published.map(r => r.seq)],
+				  where seq = any(?::bigint[])`,
+				[pgArray(published.map(r => r.seq))],
 			);
 		if (failures.size === 0 && published.length === claimed.length) {
 			// The usual pass: everything went out, one statement marks it.

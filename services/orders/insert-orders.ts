@@ -12,6 +12,7 @@
  */
 import type { OrderView } from "../../domain/orders/order.entity.js";
 import type { StoredResponse } from "../../mixins/idempotency/run-idempotent.js";
+import { pgArray, runStatement } from "../../infra/db/run-statement.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
 import { outboxInsertFrom, type NewOutboxRow, type OutboxLease, type OutboxRow } from "../../mixins/outbox/enqueue-event.js";
 
@@ -34,30 +35,32 @@ export type InsertOutcome =
 /** `orders` must not use one user's key twice: the claim would take it once and both would pass. */
 export async function insertOrders(em: SqlEntityManager, orders: NewOrder[], lease?: OutboxLease): Promise<InsertOutcome[]> {
 	if (orders.length === 0) return [];
-	const input = orders.map(() => "(?::int, ?::uuid, ?::uuid, ?::bigint, ?::text, ?::timestamptz, ?::text, ?::text, ?::jsonb, ?::uuid, ?::text, ?::text, ?::jsonb, ?::jsonb)");
-	const inputParams = orders.flatMap(({ view, event, idempotency }, n) => [
-		n,
-		view.id,
-		view.userId,
-		view.amount,
-		view.description,
-		view.createdAt,
-		idempotency?.key ?? null,
-		idempotency?.requestHash ?? null,
-		idempotency ? JSON.stringify(view) : null,
-		event.id,
-		event.topic,
-		event.key,
-		event.payloadText,
-		JSON.stringify(event.headers),
-	]);
+	// One array per column, so the statement's text is the same for any group (run-statement.ts).
+	const column = (value: (order: NewOrder, n: number) => string | number | Date | null) => pgArray(orders.map(value));
+	const inputParams = [
+		column((_, n) => n),
+		column(o => o.view.id),
+		column(o => o.view.userId),
+		column(o => o.view.amount),
+		column(o => o.view.description),
+		column(o => o.view.createdAt),
+		column(o => o.idempotency?.key ?? null),
+		column(o => o.idempotency?.requestHash ?? null),
+		column(o => (o.idempotency ? JSON.stringify(o.view) : null)),
+		column(o => o.event.id),
+		column(o => o.event.topic),
+		column(o => o.event.key),
+		column(o => o.event.payloadText),
+		column(o => JSON.stringify(o.event.headers)),
+	];
 	const events = outboxInsertFrom("(select event_id as id, topic, event_key as key, payload, headers from accepted) as e", [], lease);
-	const rows = await em.execute<{ n: number; seq: string | null; request_hash: string | null; response: OrderView | null }[]>(
+	const rows = await runStatement<{ n: number; seq: string | null; request_hash: string | null; response: OrderView | null }>(
+		em,
 		`with input (n, id, user_id, amount, description, created_at, idem_key, request_hash, response, event_id, topic, event_key, payload, headers) as (
-		      values ${input.join(", ")}),
+		      select * from unnest(?::int[], ?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::jsonb[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::jsonb[])),
 		  claimed as (
 		      insert into idempotency_keys (user_id, scope, key, request_hash, response)
-		      select user_id, ?, idem_key, request_hash, response from input where idem_key is not null
+		      select user_id, ?::text, idem_key, request_hash, response from input where idem_key is not null
 		      -- one order of claims for every writer: two groups with the same keys cannot deadlock
 		      order by user_id, idem_key
 		      on conflict do nothing
@@ -72,7 +75,7 @@ export async function insertOrders(em: SqlEntityManager, orders: NewOrder[], lea
 		select i.n, e.seq, k.request_hash, k.response
 		  from input i
 		  left join events e on e.id = i.event_id
-		  left join idempotency_keys k on e.seq is null and k.user_id = i.user_id and k.scope = ? and k.key = i.idem_key
+		  left join idempotency_keys k on e.seq is null and k.user_id = i.user_id and k.scope = ?::text and k.key = i.idem_key
 		 order by i.n`,
 		[...inputParams, CREATE_SCOPE, ...events.params, CREATE_SCOPE],
 	);

@@ -11,6 +11,7 @@
  * insert, the update and COMMIT took four).
  */
 import { Order, toOrderView, type OrderView } from "../../domain/orders/order.entity.js";
+import { pgArray, runStatement } from "../../infra/db/run-statement.js";
 import type { SqlEntityManager, SqlWrite } from "../../mixins/orm.mixin.js";
 
 export interface Settlement {
@@ -32,22 +33,23 @@ export interface SettleOutcome {
 /** Applies the settlements (one per order) by the results `record` sees for the first time. */
 export async function settleOrders(em: SqlEntityManager, settlements: Settlement[], record: SqlWrite): Promise<SettleOutcome> {
 	if (settlements.length === 0) throw new Error("settleOrders needs at least one settlement");
-	const values = settlements.map(() => "(?::uuid, ?::uuid, ?::uuid, ?::text, ?::text)").join(", ");
+	const column = (value: (s: Settlement) => string | null) => pgArray(settlements.map(value));
 	// The ids `record` saw come back once, on one row: on every row they would make a batch of n
 	// results parse n² ids.
-	const rows = await em.execute<(Record<string, unknown> & { fresh: string[] | null; nth: unknown })[]>(
+	const rows = await runStatement<Record<string, unknown> & { fresh: string[] | null; nth: unknown }>(
+		em,
 		`with recorded as (${record.sql}),
 		  settled as (
 		      update orders as o
-		         set status = v.status, reason = v.reason, updated_at = ?
-		        from (values ${values}) as v (event_id, id, user_id, status, reason)
+		         set status = v.status, reason = v.reason, updated_at = ?::timestamptz
+		        from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) as v (event_id, id, user_id, status, reason)
 		       where o.id = v.id and o.user_id = v.user_id and o.status = 'NEW'
 		         and v.event_id in (select event_id from recorded)
 		      returning o.*)
 		select s.*, case when s.nth is null or s.nth = 1 then f.fresh end as fresh
 		  from (select coalesce(array_agg(event_id::text), '{}') as fresh from recorded) as f
 		  left join (select *, row_number() over () as nth from settled) as s on true`,
-		[...record.params, new Date(), ...settlements.flatMap(s => [s.eventId, s.orderId, s.userId, s.status, s.reason])],
+		[...record.params, new Date(), column(s => s.eventId), column(s => s.orderId), column(s => s.userId), column(s => s.status), column(s => s.reason)],
 	);
 	return {
 		views: rows.filter(row => row.id !== null).map(({ fresh: _fresh, nth: _nth, ...row }) => toOrderView(em.map(Order, row))),

@@ -6,6 +6,7 @@
  * tables, the balance update).
  */
 import { uuidKey } from "../../domain/uuid-key.js";
+import { pgArray, runStatement } from "../../infra/db/run-statement.js";
 import type { SqlEntityManager, SqlWrite } from "../../mixins/orm.mixin.js";
 
 export interface AccountState {
@@ -26,11 +27,12 @@ export interface BatchState {
 export async function readBatch(em: SqlEntityManager, orderIds: string[], userIds: string[]): Promise<BatchState> {
 	// `in ()` is not SQL: an empty batch has nothing to read.
 	if (orderIds.length === 0 || userIds.length === 0) return { accounts: new Map(), decided: new Set() };
-	const rows = await em.execute<{ user_id: string | null; balance: string | null; version: number | null; decided_order_id: string | null }[]>(
-		`select user_id, balance, version, null::uuid as decided_order_id from accounts where user_id in (?)
+	const rows = await runStatement<{ user_id: string | null; balance: string | null; version: number | null; decided_order_id: string | null }>(
+		em,
+		`select user_id, balance, version, null::uuid as decided_order_id from accounts where user_id = any(?::uuid[])
 		 union all
-		 select null, null, null, order_id from payments where order_id in (?)`,
-		[userIds, orderIds],
+		 select null, null, null, order_id from payments where order_id = any(?::uuid[])`,
+		[pgArray(userIds), pgArray(orderIds)],
 	);
 	const state: BatchState = { accounts: new Map(), decided: new Set() };
 	for (const row of rows) {
@@ -60,8 +62,10 @@ export function insertPayments(rows: PaymentRow[], at: Date): SqlWrite[] {
 	if (rows.length === 0) return [];
 	return [
 		{
-			sql: `insert into payments (order_id, user_id, amount, outcome, reason, created_at) values ${rows.map(() => "(?, ?, ?, ?, ?, ?)").join(", ")}`,
-			params: rows.flatMap(r => [r.orderId, r.userId, r.amount, r.outcome, r.reason, at]),
+			sql: `insert into payments (order_id, user_id, amount, outcome, reason, created_at)
+			      select order_id, user_id, amount, outcome, reason, ?::timestamptz
+			        from unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::text[], ?::text[]) as p (order_id, user_id, amount, outcome, reason)`,
+			params: [at, pgArray(rows.map(r => r.orderId)), pgArray(rows.map(r => r.userId)), pgArray(rows.map(r => r.amount)), pgArray(rows.map(r => r.outcome)), pgArray(rows.map(r => r.reason))],
 		},
 	];
 }
@@ -71,8 +75,10 @@ export function insertDebits(rows: DebitRow[], at: Date): SqlWrite[] {
 	if (rows.length === 0) return [];
 	return [
 		{
-			sql: `insert into ledger_entries (id, user_id, type, amount, order_id, created_at) values ${rows.map(() => "(?, ?, 'DEBIT', ?, ?, ?)").join(", ")}`,
-			params: rows.flatMap(r => [r.id, r.userId, r.amount, r.orderId, at]),
+			sql: `insert into ledger_entries (id, user_id, type, amount, order_id, created_at)
+			      select id, user_id, 'DEBIT', amount, order_id, ?::timestamptz
+			        from unnest(?::uuid[], ?::uuid[], ?::bigint[], ?::uuid[]) as d (id, user_id, amount, order_id)`,
+			params: [at, pgArray(rows.map(r => r.id)), pgArray(rows.map(r => r.userId)), pgArray(rows.map(r => r.amount)), pgArray(rows.map(r => r.orderId))],
 		},
 	];
 }

@@ -12,6 +12,11 @@
  * pg reports the break as an 'error' event on the client. For a checked-out client, pg-pool leaves
  * that to whoever holds it; here the holder never will, so this releases it with the error, which
  * pg-pool takes as "destroy it and free the slot". (An idle client's break pg-pool handles itself.)
+ *
+ * It waits a turn of the event loop first: a holder that does release on the error (`pool.query`,
+ * which the prepared statements use, listens for it too; a holder whose query failed with it) has
+ * then done so, and a second release would throw inside pg's socket handler, taking the process
+ * down.
  */
 import type { Pool, PoolClient } from "pg";
 
@@ -22,7 +27,9 @@ export function releaseBrokenConnections(pool: Pool): void {
 	pool.on("remove", client => checkedOut.delete(client as PoolClient));
 	pool.on("connect", client => {
 		client.on("error", err => {
-			if (checkedOut.delete(client)) client.release(err);
+			setImmediate(() => {
+				if (checkedOut.delete(client)) client.release(err);
+			});
 		});
 	});
 }

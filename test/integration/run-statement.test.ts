@@ -8,6 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { UniqueConstraintViolationException } from "@mikro-orm/core";
+import type { PostgreSqlConnection } from "@mikro-orm/postgresql";
+import pg from "pg";
+import { createFreshDatabases, databaseUrl, dropDatabases } from "../../bench/fresh-databases.js";
+import { PAYMENT_SUCCEEDED } from "../../domain/events/event-types.js";
+import { PAYMENTS_TOPIC } from "../../domain/events/topics.js";
+import { Order } from "../../domain/orders/order.entity.js";
+import { settleOrders } from "../../services/orders/settle-orders.js";
 import { createEnvelope } from "../../domain/events/envelope.js";
 import { ORDER_CREATED } from "../../domain/events/event-types.js";
 import { OrderSchema } from "../../domain/orders/order.entity.js";
@@ -74,5 +81,42 @@ describe("runStatement", () => {
 		).rejects.toThrow("roll back");
 		const seen = await runStatement(em(), "select 1 from inbox_messages where event_id = ?::uuid", [events[0].id]);
 		expect(seen).toHaveLength(0);
+	});
+
+	it("fails a statement whose connection drops without a word, and the process and the pool go on", async () => {
+		const pool = await (db.em.getConnection() as PostgreSqlConnection).getNativeClient();
+		const taken = new Promise<pg.PoolClient>(resolve => pool.once("acquire", resolve));
+		const sleeping = runStatement(em(), "select pg_sleep(?::float8)", [2]);
+		// The socket ends with no error message from the server first (a reset, a killed container).
+		(await taken as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+		await expect(sleeping).rejects.toThrow();
+		const [row] = await runStatement<{ ok: number }>(em(), "select ?::int as ok", [1]);
+		expect(row.ok).toBe(1);
+	});
+});
+
+describe("a prepared settle statement and a migration that adds a column to orders", () => {
+	it("goes on settling on the same connection after the column is added", async () => {
+		const admin = new pg.Client({ connectionString: process.env.ORDERS_DB_URL });
+		await admin.connect();
+		const name = `gozon_test_prepared_${randomUUID().slice(0, 8)}`;
+		await createFreshDatabases(admin, [name]);
+		const own = await openDatabase({ service: "orders", url: databaseUrl(process.env.ORDERS_DB_URL!, name), dataDir: "unused", entities: [OrderSchema], migrations: ordersMigrations, poolSize: 1 });
+		try {
+			const settleOne = async () => {
+				const order = own.em.fork().create(Order, { id: randomUUID(), userId: randomUUID(), amount: 1, description: "prepared", status: "NEW" });
+				await own.em.fork().persist(order).flush();
+				const event = createEnvelope({ source: "gozon/payments", type: PAYMENT_SUCCEEDED, subject: order.id, data: { orderId: order.id, userId: order.userId, amount: 1 } });
+				const settled = await settleOrders(own.em.fork() as SqlEntityManager, [{ orderId: order.id, userId: order.userId, status: "FINISHED", reason: null, eventId: event.id }], recordDeliveries([event], PAYMENTS_TOPIC));
+				return settled.views.map(v => v.status);
+			};
+			expect(await settleOne()).toEqual(["FINISHED"]);
+			await own.em.fork().getConnection().execute("alter table orders add column added_later int");
+			expect(await settleOne()).toEqual(["FINISHED"]);
+		} finally {
+			await own.close();
+			await dropDatabases(admin, [name]);
+			await admin.end();
+		}
 	});
 });

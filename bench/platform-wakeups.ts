@@ -8,20 +8,16 @@
  * its CPU at saturation (README.md, "Performance").
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { httpGetter } from "./http-get.js";
 import { closedLoop, openLoop } from "./load.js";
 import { progress, step } from "./progress.js";
+import { ticksOf, TICKS_PER_SECOND } from "./system/cpu-use.js";
 
 const RATES = (process.env.WAKEUP_RATES ?? "100,300,600,1200,3000,6000").split(",").map(Number);
 const SECONDS = Number(process.env.WAKEUP_SECONDS ?? 5);
 
-/** CPU time of a process so far, in ms (utime + stime, from /proc: Linux only). */
-function cpuMsOf(pid: number): number {
-	const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-	const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-	return (Number(fields[11]) + Number(fields[12])) * 10;
-}
+/** CPU time of a process so far, in ms (from /proc: Linux only). */
+const cpuMsOf = (pid: number) => (ticksOf(pid) * 1000) / TICKS_PER_SECOND;
 
 const SERVER = `require("node:http").createServer((req, res) => { res.setHeader("content-type", "application/json"); res.end('{"ok":true}'); })
 	.listen(0, "127.0.0.1", function () { process.stdout.write(String(this.address().port) + "\\n"); });`;

@@ -7,10 +7,10 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 
-const TICKS_PER_SECOND = 100;
+export const TICKS_PER_SECOND = 100;
 
 /** utime + stime of one process in clock ticks; 0 when it is gone. */
-function ticksOf(pid: number): number {
+export function ticksOf(pid: number): number {
 	try {
 		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
 		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

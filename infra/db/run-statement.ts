@@ -50,7 +50,6 @@ export async function runStatement<T = Record<string, unknown>>(em: EntityManage
 	if (em.isInTransaction() || !(connection instanceof PostgreSqlConnection)) return (em as SqlEntityManager).execute<T[]>(sql, params);
 	const { text, name } = numberedOf(sql);
 	try {
-		await connection.ensureConnection();
 		const pool = await connection.getNativeClient();
 		return await (connection as unknown as LoggingConnection).executeQuery(text, async () => (await pool.query({ name, text, values: params })).rows as T[]);
 	} catch (err) {

@@ -30,17 +30,14 @@ export interface SettleOutcome {
 	fresh: string[];
 }
 
-/**
- * The columns the statement answers with, named: a prepared statement keeps the columns it was
- * prepared with, so `o.*` would fail on every connection once a migration added a column to
- * orders while this instance ran ("cached plan must not change result type").
- */
-const ORDER_COLUMNS = ["id", "user_id", "amount", "description", "status", "reason", "created_at", "updated_at"];
-
 /** Applies the settlements (one per order) by the results `record` sees for the first time. */
 export async function settleOrders(em: SqlEntityManager, settlements: Settlement[], record: SqlWrite): Promise<SettleOutcome> {
 	if (settlements.length === 0) throw new Error("settleOrders needs at least one settlement");
 	const column = (value: (s: Settlement) => string | null) => pgArray(settlements.map(value));
+	// The entity's columns, named: a prepared statement keeps the columns it was prepared with, so
+	// `o.*` would fail on every connection once a migration added a column to orders while this
+	// instance ran ("cached plan must not change result type").
+	const orderColumns = em.getMetadata(Order).props.flatMap(prop => prop.fieldNames ?? []);
 	// The ids `record` saw come back once, on one row: on every row they would make a batch of n
 	// results parse n² ids.
 	const rows = await runStatement<Record<string, unknown> & { fresh: string[] | null }>(
@@ -52,8 +49,8 @@ export async function settleOrders(em: SqlEntityManager, settlements: Settlement
 		        from unnest(?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::text[]) as v (event_id, id, user_id, status, reason)
 		       where o.id = v.id and o.user_id = v.user_id and o.status = 'NEW'
 		         and v.event_id in (select event_id from recorded)
-		      returning ${ORDER_COLUMNS.map(c => `o.${c}`).join(", ")})
-		select ${ORDER_COLUMNS.map(c => `s.${c}`).join(", ")}, case when s.nth is null or s.nth = 1 then f.fresh end as fresh
+		      returning ${orderColumns.map(c => `o.${c}`).join(", ")})
+		select ${orderColumns.map(c => `s.${c}`).join(", ")}, case when s.nth is null or s.nth = 1 then f.fresh end as fresh
 		  from (select coalesce(array_agg(event_id::text), '{}') as fresh from recorded) as f
 		  left join (select *, row_number() over () as nth from settled) as s on true`,
 		[...record.params, new Date(), column(s => s.eventId), column(s => s.orderId), column(s => s.userId), column(s => s.status), column(s => s.reason)],

@@ -4,12 +4,14 @@
  * - Rows its own service writes (`enqueue`, or `outboxInsertFrom` with `leaseForNewRows`) are
  *   leased to it in the same insert; once their write commits they are sent straight from
  *   memory (`publishCommitted`), with no claim.
- * - Any other pending row it claims with FOR UPDATE SKIP LOCKED and a short lease, so any number
- *   of relays (one per service instance) share the backlog without publishing a row twice at the
- *   same time.
+ * - Any other pending row it claims with FOR UPDATE SKIP LOCKED, so any number of relays (one
+ *   per service instance) share the backlog without publishing a row twice at the same time. On
+ *   PostgreSQL the claim's transaction keeps the row locks until the batch is marked, and its
+ *   session ends itself if it sits idle for longer than a lease; in embedded mode (PGlite, one
+ *   connection) the claim writes a short lease on the rows instead.
  * - Publishes a claimed batch, then marks it published. A crash between the two republishes
- *   the batch once the lease runs out: delivery is at-least-once, and the inbox makes the
- *   effect exactly-once.
+ *   the batch (at once when the locks go with the dead connection, once the lease runs out
+ *   otherwise): delivery is at-least-once, and the inbox makes the effect exactly-once.
  * - Claims on NOTIFY from anyone else and on a slow poll, which also picks up the rows of an
  *   instance that died before publishing them; backs off while the log is down.
  * - A row the log refuses (too large, say) or that is not a valid event gets its attempts and
@@ -20,6 +22,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { EntityManager } from "@mikro-orm/core";
+import { PostgreSqlConnection } from "@mikro-orm/postgresql";
 import type { SqlEntityManager } from "../orm.mixin.js";
 import { checkEvent } from "../../domain/events/validate-event.js";
 import { failpoint } from "../../infra/failpoints.js";
@@ -52,6 +55,16 @@ export interface OutboxRelayOptions {
 }
 
 type ClaimedRow = OutboxRow;
+
+/**
+ * Rows claimed together. `held` is the transaction that holds their row locks (PostgreSQL's
+ * claim); it ends with the batch's mark, or with a rollback that hands the rows back. Rows
+ * without it are leased to this relay (written with the lease, or claimed in embedded mode).
+ */
+interface ClaimedBatch {
+	rows: ClaimedRow[];
+	held?: SqlEm;
+}
 
 interface SendOutcome {
 	published: ClaimedRow[];
@@ -89,8 +102,16 @@ export class OutboxRelay {
 	private unlisten: Unlisten | undefined;
 	private lastPurge = 0;
 	private readonly relayId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+	/** Claims hold their row locks in a transaction (PostgreSQL) rather than writing a lease on each row (PGlite). */
+	private readonly claimHoldsLocks: boolean;
+	/** Marks of held batches scheduled and not yet committed: each keeps a connection. */
+	private heldMarks = 0;
 
-	constructor(private readonly opts: OutboxRelayOptions) {}
+	constructor(private readonly opts: OutboxRelayOptions) {
+		// PGlite has one connection: a transaction held while a batch is sent would stall every
+		// other statement of the process, the in-process bus's consumers included.
+		this.claimHoldsLocks = opts.db.em.getConnection() instanceof PostgreSqlConnection;
+	}
 
 	async start(): Promise<void> {
 		if (this.running) return;
@@ -160,7 +181,7 @@ export class OutboxRelay {
 				log.call(this.opts.logger, `outbox relay cannot publish (${(err as Error).message}); retrying in ${delay} ms`);
 				// What waits in memory goes back to the backlog, where the claim after the backoff
 				// (this relay's or another's) finds it; neither a NOTIFY nor a commit cuts the backoff short.
-				await this.handBack(this.committed.splice(0));
+				await this.handBack({ rows: this.committed.splice(0) });
 				this.wakeRequested = true;
 				this.backingOff = true;
 			}
@@ -173,7 +194,7 @@ export class OutboxRelay {
 		// Stopping: what was committed but not sent goes out now if the log is answering, otherwise
 		// back to the backlog for another instance's claim.
 		if (outageFailures === 0) await this.publishCommittedRows().catch(() => undefined);
-		await this.handBack(this.committed.splice(0));
+		await this.handBack({ rows: this.committed.splice(0) });
 	}
 
 	/** Resolves true when the time ran out, false when woken. */
@@ -192,16 +213,17 @@ export class OutboxRelay {
 	/** Sends the committed rows handed over by `publishCommitted`, a batch at a time. */
 	private async publishCommittedRows(): Promise<void> {
 		while (this.committed.length > 0) {
-			const rows = this.committed.splice(0, this.opts.batchSize);
+			const batch = { rows: this.committed.splice(0, this.opts.batchSize) };
 			// On an outage `send` hands back this batch itself. `enqueue` checked these events.
-			const sent = await this.send(rows, true);
-			await this.markInBackground(sent, rows);
+			const sent = await this.send(batch, true);
+			await this.markInBackground(sent, batch);
 		}
 	}
 
-	/** Releases this relay's lease on rows it will not send, so any relay's next claim takes them. */
-	private async handBack(rows: ClaimedRow[]): Promise<void> {
-		if (rows.length > 0) await this.settle([], new Map(), rows, new Map()).catch(() => undefined);
+	/** Releases rows this relay will not send (their locks or their lease), so any relay's next claim takes them. */
+	private async handBack(batch: ClaimedBatch | undefined): Promise<void> {
+		if (batch?.held) await batch.held.rollback().catch(() => undefined);
+		else if (batch && batch.rows.length > 0) await this.settle([], new Map(), batch, new Map()).catch(() => undefined);
 	}
 
 	/**
@@ -212,20 +234,21 @@ export class OutboxRelay {
 	 */
 	async publishBacklog(): Promise<number> {
 		let total = 0;
-		let next: Promise<ClaimedRow[]> | undefined = this.claim();
+		let next: Promise<ClaimedBatch> | undefined = this.claim();
 		while (next) {
-			const rows: ClaimedRow[] = await next;
+			const batch: ClaimedBatch = await next;
+			const { rows } = batch;
 			if (rows.length === 0) break;
 			next = rows.length >= this.opts.batchSize && this.running ? this.inBackground(this.claim(rows[rows.length - 1].seq)) : undefined;
 			let sent: SendOutcome;
 			try {
-				sent = await this.send(rows);
+				sent = await this.send(batch);
 			} catch (outage) {
 				// Hand the batch claimed ahead back now rather than when its lease runs out.
-				await this.handBack((await next?.catch(() => [])) ?? []);
+				await this.handBack(await next?.catch(() => undefined));
 				throw outage;
 			}
-			await this.markInBackground(sent, rows);
+			await this.markInBackground(sent, batch);
 			total += rows.length;
 		}
 		return total;
@@ -238,7 +261,16 @@ export class OutboxRelay {
 	 * whole share one mark, a moment later (`markDelayMs`): at a steady trickle of small batches
 	 * that is one statement instead of one per batch.
 	 */
-	private async markInBackground(sent: SendOutcome, claimed: ClaimedRow[]): Promise<void> {
+	private async markInBackground(sent: SendOutcome, batch: ClaimedBatch): Promise<void> {
+		if (batch.held) {
+			// A held batch is marked in its own transaction, and keeps a connection until then: one
+			// mark runs and one waits at most, while the next batch is sent and the one after claimed.
+			if (this.heldMarks >= 2) await this.marking;
+			this.heldMarks++;
+			this.chainMark(() => this.settle(sent.published, sent.failures, batch, sent.invalid).finally(() => this.heldMarks--));
+			return;
+		}
+		const claimed = batch.rows;
 		const whole = sent.failures.size === 0 && sent.published.length === claimed.length;
 		if (whole) {
 			const markScheduled = this.unmarked.length > 0;
@@ -249,7 +281,7 @@ export class OutboxRelay {
 			return;
 		}
 		await this.marking;
-		this.chainMark(() => this.settle(sent.published, sent.failures, claimed, sent.invalid));
+		this.chainMark(() => this.settle(sent.published, sent.failures, batch, sent.invalid));
 	}
 
 	private async markLater(): Promise<void> {
@@ -257,7 +289,7 @@ export class OutboxRelay {
 		// leased row still waiting for its mark.
 		if (this.running && this.unmarked.length < this.opts.batchSize) await new Promise(resolve => setTimeout(resolve, this.opts.markDelayMs ?? 100));
 		const rows = this.unmarked.splice(0);
-		await this.settle(rows, new Map(), rows, new Map());
+		await this.settle(rows, new Map(), { rows }, new Map());
 	}
 
 	private chainMark(mark: () => Promise<void>): void {
@@ -275,27 +307,28 @@ export class OutboxRelay {
 
 	/** One claim → publish → mark cycle. Returns how many rows were claimed. */
 	async publishBatch(): Promise<number> {
-		const rows = await this.claim();
-		if (rows.length === 0) return 0;
-		const sent = await this.send(rows);
-		await this.settle(sent.published, sent.failures, rows, sent.invalid);
-		return rows.length;
+		const batch = await this.claim();
+		if (batch.rows.length === 0) return 0;
+		const sent = await this.send(batch);
+		await this.settle(sent.published, sent.failures, batch, sent.invalid);
+		return batch.rows.length;
 	}
 
 	/**
 	 * Publishes claimed rows; says which went out and which the log refused. After an outage it
 	 * marks what did go out and hands the rest back before throwing.
 	 *
-	 * The claim is a short transaction of its own that leases the rows to this relay; the
-	 * publish runs with no transaction or row lock held, so a slow broker never pins database
-	 * connections, and a consumer in the same process can use the same database meanwhile.
-	 * If this relay dies after publishing, the lease runs out and another relay publishes the
-	 * rows again; the consumers' inboxes absorb the repeat.
+	 * A batch from PostgreSQL's claim is sent while its transaction holds the rows' locks: a
+	 * connection waits on the broker for as long as the send takes, and at most for a lease
+	 * (the session's idle timeout), after which the rows are free again. If this relay dies
+	 * after publishing, its connection goes, and another relay publishes the rows again; the
+	 * consumers' inboxes absorb the repeat.
 	 *
 	 * A claimed row may have been written by anyone (an operator's repair, an import) and is
 	 * checked first; rows from `enqueue` were checked when they were written (`checked`).
 	 */
-	private async send(rows: ClaimedRow[], checked = false): Promise<SendOutcome> {
+	private async send(batch: ClaimedBatch, checked = false): Promise<SendOutcome> {
+		const { rows } = batch;
 		const invalid = new Map<ClaimedRow, string>();
 		const sendable: ClaimedRow[] = [];
 		for (const row of rows) {
@@ -325,7 +358,7 @@ export class OutboxRelay {
 			}
 		} catch (outage) {
 			this.recordPublished(published);
-			await this.settle(published, new Map(), rows, invalid).catch(() => undefined);
+			await this.settle(published, new Map(), batch, invalid).catch(() => undefined);
 			throw outage;
 		}
 		this.recordPublished(published);
@@ -342,41 +375,73 @@ export class OutboxRelay {
 	/**
 	 * Claims the first claimable rows in commit order, after `after` if given. Within one pass
 	 * over a backlog every claim starts behind the previous one: the rows in front of it were
-	 * either this relay's own (leased, or published and dead in the index until vacuum) or not
+	 * either this relay's own (locked or leased, or published and dead in the index until vacuum) or not
 	 * claimable a moment ago, and the next pass, which starts from the beginning, finds those.
 	 * Without the bound, each claim would walk over all of them again.
 	 */
-	private async claim(after = "0"): Promise<ClaimedRow[]> {
+	private claim(after = "0"): Promise<ClaimedBatch> {
+		return this.claimHoldsLocks ? this.claimHoldingLocks(after) : this.claimWithLease(after);
+	}
+
+	/**
+	 * Locks the rows in a transaction that stays open until the batch is marked: a lock costs
+	 * the row no new version, where a lease is an update of every row before its mark updates it
+	 * again (a backlog's claim took twice as long as its mark).
+	 */
+	private async claimHoldingLocks(after: string): Promise<ClaimedBatch> {
+		const held = this.opts.db.em.fork() as SqlEm;
+		await held.begin();
+		try {
+			// A relay that stops answering (frozen, cut off) loses its locks after a lease, as a lease
+			// would run out: the server ends the idle session and the rows go to the next claim.
+			await held.execute(`select set_config('idle_in_transaction_session_timeout', ?, true)`, [String(this.opts.leaseMs)]);
+			const rows = await held.execute<ClaimResultRow[]>(
+				`select seq, id, topic, key, payload::text as payload_text, headers, attempts
+				   from outbox_messages
+				  where ${CLAIMABLE}
+				  order by seq
+				  limit ?
+				    for update skip locked`,
+				[after, this.opts.batchSize],
+			);
+			if (rows.length === 0) {
+				await held.commit();
+				return { rows: [] };
+			}
+			return { rows: claimedRows(rows), held };
+		} catch (err) {
+			await held.rollback().catch(() => undefined);
+			throw err;
+		}
+	}
+
+	/** Leases the rows to this relay in one statement (embedded mode: no transaction may stay open). */
+	private async claimWithLease(after: string): Promise<ClaimedBatch> {
 		const em = this.opts.db.em.fork() as SqlEm;
-		// The payload comes back as text: parsed once here for the check, and sent as it is.
-		const rows = await runStatement<Omit<ClaimedRow, "payload" | "payloadText"> & { payload_text: string }>(
+		const rows = await runStatement<ClaimResultRow>(
 			em,
 			`update outbox_messages
 			    set claimed_by = ?::text, claimed_until = clock_timestamp() + ?::int * interval '1 millisecond'
 			  where seq in (
 			        select seq from outbox_messages
-			         where published_at is null and parked_at is null and seq > ?::bigint
-			           and (next_attempt_at is null or next_attempt_at <= clock_timestamp())
-			           and (claimed_until is null or claimed_until < clock_timestamp())
+			         where ${CLAIMABLE}
 			         order by seq
 			         limit ?::int
 			           for update skip locked)
 			returning seq, id, topic, key, payload::text as payload_text, headers, attempts`,
 			[this.relayId, this.opts.leaseMs, after, this.opts.batchSize],
 		);
-		return rows
-			.map(({ payload_text, ...row }) => ({ ...row, payload: JSON.parse(payload_text) as unknown, payloadText: payload_text }))
-			.sort((a, b) => Number(a.seq) - Number(b.seq));
+		return { rows: claimedRows(rows) };
 	}
 
-	/** Marks what was published, records refusals, and hands back the rest of the lease. */
+	/** Marks what was published, records refusals, and hands back the rest (its locks or its lease). */
 	private async settle(
 		published: ClaimedRow[],
 		failures: Map<ClaimedRow, string>,
-		claimed: ClaimedRow[],
+		batch: ClaimedBatch,
 		invalid: Map<ClaimedRow, string>,
 	): Promise<void> {
-		if (claimed.length === 0) return;
+		const { rows: claimed, held } = batch;
 		const markPublished = (em: SqlEm) =>
 			runStatement(
 				em,
@@ -384,6 +449,19 @@ export class OutboxRelay {
 				  where seq = any(?::bigint[])`,
 				[pgArray(published.map(r => r.seq))],
 			);
+		if (held) {
+			try {
+				if (published.length > 0) await markPublished(held);
+				for (const [row, error] of failures) await this.recordFailure(held, row, error, invalid.has(row));
+				// The rows left were never leased: the commit releases their locks.
+				await held.commit();
+			} catch (err) {
+				await held.rollback().catch(() => undefined);
+				throw err;
+			}
+			return;
+		}
+		if (claimed.length === 0) return;
 		if (failures.size === 0 && published.length === claimed.length) {
 			// The usual pass: everything went out, one statement marks it.
 			await markPublished(this.opts.db.em.fork() as SqlEm);
@@ -447,6 +525,23 @@ export class OutboxRelay {
 		);
 		return (result as { affectedRows?: number }).affectedRows ?? 0;
 	}
+}
+
+/**
+ * What a claim may take, after the seq bound (its first placeholder): pending rows in no other
+ * relay's hands whose retry is due. The bound lets each claim of a pass start behind the last.
+ */
+const CLAIMABLE = `published_at is null and parked_at is null and seq > ?::bigint
+	and (next_attempt_at is null or next_attempt_at <= clock_timestamp())
+	and (claimed_until is null or claimed_until < clock_timestamp())`;
+
+type ClaimResultRow = Omit<ClaimedRow, "payload" | "payloadText"> & { payload_text: string };
+
+/** The payload came back as text: parsed once for the check, and sent as it is. */
+function claimedRows(rows: ClaimResultRow[]): ClaimedRow[] {
+	return rows
+		.map(({ payload_text, ...row }) => ({ ...row, payload: JSON.parse(payload_text) as unknown, payloadText: payload_text }))
+		.sort((a, b) => Number(a.seq) - Number(b.seq));
 }
 
 function toMessage(row: ClaimedRow): OutgoingMessage {

@@ -1,12 +1,13 @@
 /**
  * The relay on its own, against the real orders database and Kafka: relays share a backlog
- * without publishing a row twice, the rows a relay's own service commits go out through that
- * relay without a claim, and to another relay when it dies before sending them, a row the broker refuses is retried with backoff and then
- * parked without blocking the rows behind it, an invalid row is parked at once, and published
- * rows are deleted after the retention period.
+ * without publishing a row twice, a claimed batch stays locked while it is sent and is freed when
+ * its relay freezes or its connection dies, the rows a relay's own service commits go out through
+ * that relay without a claim, and to another relay when it dies before sending them, a row the
+ * broker refuses is retried with backoff and then parked without blocking the rows behind it, an
+ * invalid row is parked at once, and published rows are deleted after the retention period.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { createEnvelope } from "../../domain/events/envelope.js";
 import { ORDER_CREATED } from "../../domain/events/event-types.js";
 import { OrderSchema } from "../../domain/orders/order.entity.js";
@@ -16,6 +17,7 @@ import { ordersMigrations } from "../../migrations/orders/index.js";
 import type { SqlEntityManager } from "../../mixins/orm.mixin.js";
 import { enqueueEvents } from "../../mixins/outbox/enqueue-event.js";
 import { readOutboxBacklog } from "../../mixins/outbox/outbox-backlog.js";
+import type { EventLog, OutgoingMessage } from "../../infra/eventlog/event-log.js";
 import { OutboxRelay, type OutboxRelayOptions } from "../../mixins/outbox/outbox-relay.js";
 import { watchTopics } from "../support/kafka-probe.js";
 import { waitFor } from "../support/wait-for.js";
@@ -24,6 +26,9 @@ const quiet = { info: () => undefined, warn: () => undefined, debug: () => undef
 let db: Database;
 let eventLog: KafkaEventLog;
 const relays: OutboxRelay[] = [];
+/** Run after each test, passed or failed (a stalled send released, say), before its relays are stopped. */
+const cleanups: (() => void)[] = [];
+const afterThis = (cleanup: () => void) => cleanups.push(cleanup);
 
 beforeAll(async () => {
 	db = await openDatabase({
@@ -35,6 +40,9 @@ beforeAll(async () => {
 	});
 	eventLog = new KafkaEventLog({ brokers: process.env.KAFKA_BROKERS!.split(","), clientId: "relay-test", topics: [], partitions: 3, logger: quiet });
 });
+afterEach(() => {
+	for (const cleanup of cleanups.splice(0)) cleanup();
+});
 afterAll(async () => {
 	await Promise.all(relays.map(r => r.stop()));
 	await eventLog?.close();
@@ -45,6 +53,34 @@ function relay(overrides: Partial<OutboxRelayOptions> = {}): OutboxRelay {
 	const r = new OutboxRelay({ db, eventLog, logger: quiet, batchSize: 20, pollIntervalMs: 200, retentionMs: 60_000, maxAttempts: 3, leaseMs: 30_000, ...overrides });
 	relays.push(r);
 	return r;
+}
+
+/** The event log, except that every publish waits until `open()`: a broker that has not answered yet. */
+function stalledEventLog() {
+	let open!: () => void;
+	const opened = new Promise<void>(resolve => (open = resolve));
+	let waiting = 0;
+	const log: EventLog = {
+		async publish(messages: OutgoingMessage[]) {
+			waiting++;
+			await opened;
+			await eventLog.publish(messages);
+		},
+		consume: options => eventLog.consume(options),
+		ping: () => eventLog.ping(),
+		isMessageError: err => eventLog.isMessageError(err),
+		close: async () => undefined,
+	};
+	return { log, open, waiting: () => waiting };
+}
+
+/** Sessions of the orders database that sit in a transaction holding a relay's claim. */
+async function heldClaims(): Promise<number[]> {
+	const rows = await sql().execute<{ pid: number }[]>(
+		`select pid from pg_stat_activity
+		  where datname = current_database() and state = 'idle in transaction' and query like '%for update skip locked%'`,
+	);
+	return rows.map(row => row.pid);
 }
 
 function event(topicMarker: string) {
@@ -98,6 +134,91 @@ describe("outbox relay", () => {
 		expect(new Set(seen).size).toBe(seen.length);
 		expect(a.stats.published).toBeGreaterThan(0);
 		expect(b.stats.published).toBeGreaterThan(0);
+		expect(await unpublished(ids)).toBe(0);
+	});
+
+	it("holds a claimed batch's row locks while it is sent: another relay's claims pass over it, and it goes out once", async () => {
+		const { topic, watch } = await watchedTopic();
+		const ids = await fill(topic, 50);
+		const stalled = stalledEventLog();
+		const first = relay({ eventLog: stalled.log, pollIntervalMs: 60_000 });
+		try {
+			await first.start();
+			await waitFor(async () => stalled.waiting(), n => n === 1, { what: "the first relay sending its claim" });
+			// Its first batch of 20 on its way, the next 20 claimed ahead: two open transactions hold
+			// their rows' locks, and no lease is written on them.
+			await waitFor(heldClaims, pids => pids.length === 2, { what: "the first relay holding two claims" });
+			const [leased] = await sql().execute(`select count(*)::int as n from outbox_messages where id in (?) and claimed_by is not null`, [ids]);
+			expect(leased.n).toBe(0);
+			const second = relay({ pollIntervalMs: 100 });
+			await second.start();
+			await waitFor(async () => second.stats.published, n => n === 10, { what: "the second relay sending the ten rows nobody holds" });
+			// Several more polls of the second relay: the 40 held rows stay with the first.
+			await new Promise(resolve => setTimeout(resolve, 500));
+			expect(second.stats.published).toBe(10);
+			expect(await unpublished(ids)).toBe(40);
+			stalled.open();
+			const seen = await allOnKafka(watch, ids, "all 50 rows on Kafka");
+			await waitFor(() => unpublished(ids), n => n === 0, { what: "the held batches marked published" });
+			await Promise.all([first.stop(), second.stop()]);
+			expect(first.stats.published).toBe(40);
+			expect(new Set(seen).size).toBe(seen.length);
+			expect(await heldClaims()).toHaveLength(0);
+		} finally {
+			stalled.open();
+			await watch.stop();
+		}
+	});
+
+	it("frees the rows of a relay that stops answering mid-send after a lease, when the server ends its idle transaction", async () => {
+		const { topic, watch } = await watchedTopic();
+		const ids = await fill(topic, 15);
+		const stalled = stalledEventLog();
+		const frozen = relay({ eventLog: stalled.log, pollIntervalMs: 60_000, leaseMs: 1500 });
+		afterThis(() => stalled.open());
+		await frozen.start();
+		await waitFor(async () => stalled.waiting(), n => n === 1, { what: "the frozen relay sending its claim" });
+		const heldAt = performance.now();
+		const survivor = relay({ pollIntervalMs: 100 });
+		await survivor.start();
+		await allOnKafka(watch, ids, "the frozen relay's rows on Kafka through the survivor");
+		const waited = performance.now() - heldAt;
+		await waitFor(() => unpublished(ids), n => n === 0, { what: "the rows marked published by the survivor" });
+		// Not before the lease: a relay that is merely slow keeps its batch that long.
+		expect(waited).toBeGreaterThanOrEqual(1400);
+		expect(survivor.stats.published).toBe(15);
+		// The frozen relay wakes up: its send goes through (a repeat the inboxes skip), and its mark,
+		// on a session the server has ended, fails and changes nothing.
+		stalled.open();
+		await frozen.stop();
+		await watch.stop();
+		await survivor.stop();
+		expect(await unpublished(ids)).toBe(0);
+		expect(await heldClaims()).toHaveLength(0);
+	});
+
+	it("frees the rows of a relay whose connection dies mid-send at once, without waiting for a lease", async () => {
+		const { topic, watch } = await watchedTopic();
+		const ids = await fill(topic, 15);
+		const stalled = stalledEventLog();
+		const dying = relay({ eventLog: stalled.log, pollIntervalMs: 60_000 });
+		afterThis(() => stalled.open());
+		const heldBefore = await heldClaims();
+		expect(heldBefore).toHaveLength(0);
+		await dying.start();
+		await waitFor(async () => stalled.waiting(), n => n === 1, { what: "the relay sending its claim" });
+		const [pid] = await heldClaims();
+		// What the database sees when the relay's process is killed: its session ends.
+		await sql().execute(`select pg_terminate_backend(?)`, [pid]);
+		const killedAt = performance.now();
+		const survivor = relay({ pollIntervalMs: 100 });
+		await survivor.start();
+		await allOnKafka(watch, ids, "the rows on Kafka through the survivor");
+		// The lease is 30 s: the rows came back with the session, not with a lease.
+		expect(performance.now() - killedAt).toBeLessThan(15_000);
+		await waitFor(() => unpublished(ids), n => n === 0, { what: "the rows marked published by the survivor" });
+		stalled.open();
+		await Promise.all([dying.stop(), survivor.stop(), watch.stop()]);
 		expect(await unpublished(ids)).toBe(0);
 	});
 

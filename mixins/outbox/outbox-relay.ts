@@ -10,8 +10,8 @@
  *   session ends itself if it sits idle for longer than a lease; in embedded mode (PGlite, one
  *   connection) the claim writes a short lease on the rows instead.
  * - Publishes a claimed batch, then marks it published. A crash between the two republishes
- *   the batch (at once when the locks go with the dead connection, once the lease runs out
- *   otherwise): delivery is at-least-once, and the inbox makes the effect exactly-once.
+ *   the batch (at the next claim after the locks went with the dead connection, once the lease
+ *   runs out otherwise): delivery is at-least-once, and the inbox makes the effect exactly-once.
  * - Claims on NOTIFY from anyone else and on a slow poll, which also picks up the rows of an
  *   instance that died before publishing them; backs off while the log is down.
  * - A row the log refuses (too large, say) or that is not a valid event gets its attempts and
@@ -44,7 +44,12 @@ export interface OutboxRelayOptions {
 	maxAttempts: number;
 	/** How often published rows past retention are deleted. */
 	purgeIntervalMs?: number;
-	/** How long a claim keeps other relays off a batch; a dead relay's rows return after it. */
+	/**
+	 * How long a claim keeps other relays off a batch: a lease on the rows a service writes (and
+	 * on a claim in embedded mode), and on PostgreSQL how long a claim's transaction may sit idle
+	 * before the server ends it. A dead relay's leased rows return after it; rows it held locked
+	 * return when its connection closes.
+	 */
 	leaseMs: number;
 	/**
 	 * How long a sent batch waits for its mark, so that the batches sent meanwhile are marked by
@@ -222,8 +227,14 @@ export class OutboxRelay {
 
 	/** Releases rows this relay will not send (their locks or their lease), so any relay's next claim takes them. */
 	private async handBack(batch: ClaimedBatch | undefined): Promise<void> {
-		if (batch?.held) await batch.held.rollback().catch(() => undefined);
+		if (batch?.held) await this.handBackHeld(batch);
 		else if (batch && batch.rows.length > 0) await this.settle([], new Map(), batch, new Map()).catch(() => undefined);
+	}
+
+	/** Ends a held batch's transaction if it is still open; one already settled stays as it is. */
+	private async handBackHeld(batch: ClaimedBatch): Promise<void> {
+		// MikroORM refuses a rollback once the transaction has ended: nothing is left to release.
+		await batch.held?.rollback().catch(() => undefined);
 	}
 
 	/**
@@ -243,10 +254,12 @@ export class OutboxRelay {
 			let sent: SendOutcome;
 			try {
 				sent = await this.send(batch);
-			} catch (outage) {
-				// Hand the batch claimed ahead back now rather than when its lease runs out.
+			} catch (failure) {
+				// On an outage `send` settled this batch; anything else may have left it held. The batch
+				// claimed ahead goes back now rather than when its lease runs out.
+				await this.handBackHeld(batch);
 				await this.handBack(await next?.catch(() => undefined));
-				throw outage;
+				throw failure;
 			}
 			await this.markInBackground(sent, batch);
 			total += rows.length;
@@ -256,16 +269,18 @@ export class OutboxRelay {
 
 	/**
 	 * Marks a sent batch while the relay goes on, one mark at a time. The consumers already have
-	 * the events, so nobody waits for the mark; a mark that fails leaves its rows leased, and they
-	 * go out again when the lease runs out (the inboxes skip the repeat). Batches that went out
-	 * whole share one mark, a moment later (`markDelayMs`): at a steady trickle of small batches
-	 * that is one statement instead of one per batch.
+	 * the events, so nobody waits for the mark; a mark that fails leaves its rows unpublished, and
+	 * they go out again (the inboxes skip the repeat): at the next claim when they were held, when
+	 * the lease runs out when they were leased. Leased batches that went out whole share one mark,
+	 * a moment later (`markDelayMs`): at a steady trickle of small batches that is one statement
+	 * instead of one per batch.
 	 */
 	private async markInBackground(sent: SendOutcome, batch: ClaimedBatch): Promise<void> {
 		if (batch.held) {
-			// A held batch is marked in its own transaction, and keeps a connection until then: one
-			// mark runs and one waits at most, while the next batch is sent and the one after claimed.
-			if (this.heldMarks >= 2) await this.marking;
+			// A held batch is marked in its own transaction, and keeps a connection until then. With
+			// one mark at a time the relay holds three transactions at most: a batch being marked,
+			// the next being sent, the one after being claimed.
+			if (this.heldMarks > 0) await this.marking;
 			this.heldMarks++;
 			this.chainMark(() => this.settle(sent.published, sent.failures, batch, sent.invalid).finally(() => this.heldMarks--));
 			return;
@@ -295,7 +310,7 @@ export class OutboxRelay {
 	private chainMark(mark: () => Promise<void>): void {
 		this.marking = this.marking.then(mark).catch((err: Error) => {
 			this.stats.lastError = err.message;
-			this.opts.logger.warn(`outbox relay could not mark sent rows (${err.message}); they go out again after the lease`);
+			this.opts.logger.warn(`outbox relay could not mark sent rows (${err.message}); they will go out again`);
 		});
 	}
 
@@ -309,7 +324,13 @@ export class OutboxRelay {
 	async publishBatch(): Promise<number> {
 		const batch = await this.claim();
 		if (batch.rows.length === 0) return 0;
-		const sent = await this.send(batch);
+		let sent: SendOutcome;
+		try {
+			sent = await this.send(batch);
+		} catch (failure) {
+			await this.handBackHeld(batch);
+			throw failure;
+		}
 		await this.settle(sent.published, sent.failures, batch, sent.invalid);
 		return batch.rows.length;
 	}
@@ -396,7 +417,7 @@ export class OutboxRelay {
 			// would run out: the server ends the idle session and the rows go to the next claim.
 			await held.execute(`select set_config('idle_in_transaction_session_timeout', ?, true)`, [String(this.opts.leaseMs)]);
 			const rows = await held.execute<ClaimResultRow[]>(
-				`select seq, id, topic, key, payload::text as payload_text, headers, attempts
+				`select seq, id, topic, key, payload::text as "payloadText", headers, attempts
 				   from outbox_messages
 				  where ${CLAIMABLE}
 				  order by seq
@@ -428,7 +449,7 @@ export class OutboxRelay {
 			         order by seq
 			         limit ?::int
 			           for update skip locked)
-			returning seq, id, topic, key, payload::text as payload_text, headers, attempts`,
+			returning seq, id, topic, key, payload::text as "payloadText", headers, attempts`,
 			[this.relayId, this.opts.leaseMs, after, this.opts.batchSize],
 		);
 		return { rows: claimedRows(rows) };
@@ -453,13 +474,18 @@ export class OutboxRelay {
 			try {
 				if (published.length > 0) await markPublished(held);
 				for (const [row, error] of failures) await this.recordFailure(held, row, error, invalid.has(row));
-				// The rows left were never leased: the commit releases their locks.
+				// The rows left hold no lease of this relay's: the commit releases their locks.
 				await held.commit();
+				return;
 			} catch (err) {
 				await held.rollback().catch(() => undefined);
-				throw err;
+				this.opts.logger.debug(`outbox relay: the claim's transaction could not mark its batch (${(err as Error).message}); marking it on its own`);
 			}
-			return;
+			// The server ended the session (the send outlasted the lease) or the connection broke: the
+			// mark, and above all the refusals, are written on their own. Otherwise a batch whose send
+			// always outlasts the lease (a refused row retried one message at a time) would be sent
+			// again and again, and its refused row never counted or parked.
+			return this.settle(published, failures, { rows: claimed }, invalid);
 		}
 		if (claimed.length === 0) return;
 		if (failures.size === 0 && published.length === claimed.length) {
@@ -494,7 +520,7 @@ export class OutboxRelay {
 			        next_attempt_at = clock_timestamp() + (? || ' milliseconds')::interval,
 			        parked_at = case when ? then clock_timestamp() else null end,
 			        claimed_by = null, claimed_until = null
-			  where seq = ?`,
+			  where seq = ? and published_at is null`,
 			[attempts, error.slice(0, 2000), String(retryInMs), park, row.seq],
 		);
 		this.stats.failedAttempts++;
@@ -535,13 +561,13 @@ const CLAIMABLE = `published_at is null and parked_at is null and seq > ?::bigin
 	and (next_attempt_at is null or next_attempt_at <= clock_timestamp())
 	and (claimed_until is null or claimed_until < clock_timestamp())`;
 
-type ClaimResultRow = Omit<ClaimedRow, "payload" | "payloadText"> & { payload_text: string };
+type ClaimResultRow = Omit<ClaimedRow, "payload">;
 
-/** The payload came back as text: parsed once for the check, and sent as it is. */
+/** The payload came back as text: parsed once here for the check, and sent as it is. */
 function claimedRows(rows: ClaimResultRow[]): ClaimedRow[] {
-	return rows
-		.map(({ payload_text, ...row }) => ({ ...row, payload: JSON.parse(payload_text) as unknown, payloadText: payload_text }))
-		.sort((a, b) => Number(a.seq) - Number(b.seq));
+	const claimed = rows as ClaimedRow[];
+	for (const row of claimed) row.payload = JSON.parse(row.payloadText) as unknown;
+	return claimed.sort((a, b) => Number(a.seq) - Number(b.seq));
 }
 
 function toMessage(row: ClaimedRow): OutgoingMessage {

@@ -30,8 +30,10 @@ export const createOutboxTableSql = [
 ];
 
 /**
- * Room on every page for a row's next version: the relay's claim (a lease, columns in no index)
- * can then update a row in place (a HOT update) instead of adding an entry to every index.
+ * Room on every page for a row's next version: a claim that writes a lease (columns in no index)
+ * can then update a row in place (a HOT update) instead of adding an entry to every index. Since
+ * the claim on PostgreSQL only locks its rows, that is the embedded mode's claim alone; the
+ * setting stays, as a migration of its own would only change pages written from then on.
  */
 export const outboxFillFactorSql = `alter table outbox_messages set (fillfactor = 70)`;
 

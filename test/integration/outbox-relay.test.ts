@@ -27,8 +27,8 @@ let db: Database;
 let eventLog: KafkaEventLog;
 const relays: OutboxRelay[] = [];
 /** Run after each test, passed or failed (a stalled send released, say), before its relays are stopped. */
-const cleanups: (() => void)[] = [];
-const afterThis = (cleanup: () => void) => cleanups.push(cleanup);
+const cleanups: (() => unknown)[] = [];
+const afterThis = (cleanup: () => unknown) => cleanups.push(cleanup);
 
 beforeAll(async () => {
 	db = await openDatabase({
@@ -40,8 +40,8 @@ beforeAll(async () => {
 	});
 	eventLog = new KafkaEventLog({ brokers: process.env.KAFKA_BROKERS!.split(","), clientId: "relay-test", topics: [], partitions: 3, logger: quiet });
 });
-afterEach(() => {
-	for (const cleanup of cleanups.splice(0)) cleanup();
+afterEach(async () => {
+	for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 afterAll(async () => {
 	await Promise.all(relays.map(r => r.stop()));
@@ -61,6 +61,7 @@ function stalledEventLog() {
 	const opened = new Promise<void>(resolve => (open = resolve));
 	let waiting = 0;
 	const log: EventLog = {
+		kind: eventLog.kind,
 		async publish(messages: OutgoingMessage[]) {
 			waiting++;
 			await opened;
@@ -142,6 +143,7 @@ describe("outbox relay", () => {
 		const ids = await fill(topic, 50);
 		const stalled = stalledEventLog();
 		const first = relay({ eventLog: stalled.log, pollIntervalMs: 60_000 });
+		afterThis(() => watch.stop());
 		try {
 			await first.start();
 			await waitFor(async () => stalled.waiting(), n => n === 1, { what: "the first relay sending its claim" });
@@ -166,7 +168,6 @@ describe("outbox relay", () => {
 			expect(await heldClaims()).toHaveLength(0);
 		} finally {
 			stalled.open();
-			await watch.stop();
 		}
 	});
 
@@ -176,22 +177,27 @@ describe("outbox relay", () => {
 		const stalled = stalledEventLog();
 		const frozen = relay({ eventLog: stalled.log, pollIntervalMs: 60_000, leaseMs: 1500 });
 		afterThis(() => stalled.open());
+		afterThis(() => watch.stop());
+		const startedAt = performance.now();
 		await frozen.start();
 		await waitFor(async () => stalled.waiting(), n => n === 1, { what: "the frozen relay sending its claim" });
-		const heldAt = performance.now();
+		const [pid] = await heldClaims();
+		expect(pid).toBeDefined();
 		const survivor = relay({ pollIntervalMs: 100 });
 		await survivor.start();
 		await allOnKafka(watch, ids, "the frozen relay's rows on Kafka through the survivor");
-		const waited = performance.now() - heldAt;
+		const waited = performance.now() - startedAt;
 		await waitFor(() => unpublished(ids), n => n === 0, { what: "the rows marked published by the survivor" });
-		// Not before the lease: a relay that is merely slow keeps its batch that long.
-		expect(waited).toBeGreaterThanOrEqual(1400);
+		// Not before the lease: a relay that is merely slow keeps its batch that long. Then the
+		// server ended its session (no lease was written: its locks went with the session).
+		expect(waited).toBeGreaterThanOrEqual(1500);
+		const [session] = await sql().execute(`select count(*)::int as n from pg_stat_activity where pid = ?`, [pid]);
+		expect(session.n).toBe(0);
 		expect(survivor.stats.published).toBe(15);
 		// The frozen relay wakes up: its send goes through (a repeat the inboxes skip), and its mark,
-		// on a session the server has ended, fails and changes nothing.
+		// on a session the server has ended, is written on its own and changes nothing.
 		stalled.open();
 		await frozen.stop();
-		await watch.stop();
 		await survivor.stop();
 		expect(await unpublished(ids)).toBe(0);
 		expect(await heldClaims()).toHaveLength(0);
@@ -203,11 +209,13 @@ describe("outbox relay", () => {
 		const stalled = stalledEventLog();
 		const dying = relay({ eventLog: stalled.log, pollIntervalMs: 60_000 });
 		afterThis(() => stalled.open());
-		const heldBefore = await heldClaims();
-		expect(heldBefore).toHaveLength(0);
+		afterThis(() => watch.stop());
+		expect(await heldClaims()).toHaveLength(0);
 		await dying.start();
 		await waitFor(async () => stalled.waiting(), n => n === 1, { what: "the relay sending its claim" });
-		const [pid] = await heldClaims();
+		const held = await heldClaims();
+		expect(held).toHaveLength(1);
+		const [pid] = held;
 		// What the database sees when the relay's process is killed: its session ends.
 		await sql().execute(`select pg_terminate_backend(?)`, [pid]);
 		const killedAt = performance.now();
@@ -218,8 +226,40 @@ describe("outbox relay", () => {
 		expect(performance.now() - killedAt).toBeLessThan(15_000);
 		await waitFor(() => unpublished(ids), n => n === 0, { what: "the rows marked published by the survivor" });
 		stalled.open();
-		await Promise.all([dying.stop(), survivor.stop(), watch.stop()]);
+		await Promise.all([dying.stop(), survivor.stop()]);
 		expect(await unpublished(ids)).toBe(0);
+	});
+
+	it("records a refusal even when the send outlasts the lease and the server has ended the claim's transaction", async () => {
+		const topic = `gozon.test.relay.${randomUUID().slice(0, 8)}`;
+		const ids = await fill(topic, 5);
+		const refusedId = ids[2];
+		// A broker that takes longer than the lease over the batch, then refuses one of its events;
+		// sent one by one, the others go through.
+		const refusing: EventLog = {
+			kind: eventLog.kind,
+			async publish(messages: OutgoingMessage[]) {
+				const refused = messages.some(m => (JSON.parse(String(m.value)) as { id: string }).id === refusedId);
+				if (refused && messages.length > 1) await new Promise(resolve => setTimeout(resolve, 1500));
+				if (refused) throw Object.assign(new Error("refused by the broker"), { type: "MESSAGE_TOO_LARGE" });
+				await eventLog.publish(messages);
+			},
+			consume: options => eventLog.consume(options),
+			ping: () => eventLog.ping(),
+			isMessageError: err => eventLog.isMessageError(err),
+			close: async () => undefined,
+		};
+		expect(eventLog.isMessageError(Object.assign(new Error("x"), { type: "MESSAGE_TOO_LARGE" }))).toBe(true);
+		const r = relay({ eventLog: refusing, leaseMs: 700, batchSize: 1000 });
+		await r.publishBatch();
+		const rows = await sql().execute<{ id: string; attempts: number; last_error: string | null; published_at: Date | null }[]>(
+			`select id, attempts, last_error, published_at from outbox_messages where id in (?)`,
+			[ids],
+		);
+		const byId = new Map(rows.map(row => [row.id, row]));
+		expect(byId.get(refusedId)).toMatchObject({ attempts: 1, last_error: "refused by the broker", published_at: null });
+		for (const id of ids.filter(id => id !== refusedId)) expect(byId.get(id)!.published_at).not.toBeNull();
+		expect(await heldClaims()).toHaveLength(0);
 	});
 
 	it("comes back for rows it had to skip once their lease runs out, after draining the rest", async () => {

@@ -3,7 +3,8 @@
  * comparing two versions of the code at the same load (run them alternately: the host's hour
  * moves every figure). For each rate: create → final p50 and p99, the cores the box kept busy,
  * and the CPU each component spent per order. `RATES=200,400` (orders/s; "saturation" runs the
- * closed loop of `npm run bench`), `RATE_SECONDS=10`.
+ * closed loop of `npm run bench`), `RATE_SECONDS=10`; `BENCH_PROFILE=<dir>` makes every service
+ * process write a V8 CPU profile there, as for `npm run bench`.
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
@@ -27,7 +28,7 @@ const suffix = randomUUID().slice(0, 6);
 const names = [`gozon_rates_orders_${suffix}`, `gozon_rates_payments_${suffix}`];
 await createFreshDatabases(admin, names);
 const urls = { orders: databaseUrl(infra.ORDERS_DB_URL, names[0]), payments: databaseUrl(infra.ORDERS_DB_URL, names[1]) };
-const mesh = await startBenchMesh(stackTopology().filter(spec => spec.name.endsWith("-1")), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments });
+const mesh = await startBenchMesh(stackTopology().filter(spec => spec.name.endsWith("-1")), { ...infra, ORDERS_DB_URL: urls.orders, PAYMENTS_DB_URL: urls.payments }, process.env.BENCH_PROFILE || undefined);
 try {
 	step("setting up funded users");
 	const users = await fundUsers(mesh.url, 500);

@@ -479,13 +479,22 @@ export class OutboxRelay {
 				return;
 			} catch (err) {
 				await held.rollback().catch(() => undefined);
-				this.opts.logger.debug(`outbox relay: the claim's transaction could not mark its batch (${(err as Error).message}); marking it on its own`);
+				// Its rows may have gone out twice: another claim could take them once the session ended.
+				this.opts.logger.warn(`outbox relay: the claim's transaction could not mark its batch (${(err as Error).message}); marking it on its own`);
 			}
 			// The server ended the session (the send outlasted the lease) or the connection broke: the
 			// mark, and above all the refusals, are written on their own. Otherwise a batch whose send
 			// always outlasts the lease (a refused row retried one message at a time) would be sent
-			// again and again, and its refused row never counted or parked.
-			return this.settle(published, failures, { rows: claimed }, invalid);
+			// again and again, and its refused row never counted or parked. A row another claim has
+			// locked by now is that claim's to settle: waiting for it could wait for this relay's own
+			// next claim, whose mark waits for this one.
+			await this.opts.db.em.fork().transactional(async txEm => {
+				const em = txEm as SqlEm;
+				await em.execute(`select set_config('lock_timeout', ?, true)`, [String(LOST_CLAIM_LOCK_TIMEOUT_MS)]);
+				if (published.length > 0) await markPublished(em);
+				for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
+			});
+			return;
 		}
 		if (claimed.length === 0) return;
 		if (failures.size === 0 && published.length === claimed.length) {
@@ -514,15 +523,19 @@ export class OutboxRelay {
 		const attempts = permanent ? Math.max(row.attempts + 1, this.opts.maxAttempts) : row.attempts + 1;
 		const park = attempts >= this.opts.maxAttempts;
 		const retryInMs = Math.min(300_000, 1000 * 2 ** (attempts - 1));
-		await em.execute(
+		// Only over the attempt this relay saw: a row that another relay has since published or
+		// refused again is left as that relay wrote it.
+		const result = await em.execute<{ affectedRows?: number }>(
 			`update outbox_messages
 			    set attempts = ?, last_error = ?,
 			        next_attempt_at = clock_timestamp() + (? || ' milliseconds')::interval,
 			        parked_at = case when ? then clock_timestamp() else null end,
 			        claimed_by = null, claimed_until = null
-			  where seq = ? and published_at is null`,
-			[attempts, error.slice(0, 2000), String(retryInMs), park, row.seq],
+			  where seq = ? and attempts = ? and published_at is null`,
+			[attempts, error.slice(0, 2000), String(retryInMs), park, row.seq, row.attempts],
+			"run",
 		);
+		if (!result.affectedRows) return;
 		this.stats.failedAttempts++;
 		if (park) {
 			this.stats.parked++;
@@ -552,6 +565,9 @@ export class OutboxRelay {
 		return (result as { affectedRows?: number }).affectedRows ?? 0;
 	}
 }
+
+/** How long the mark of a batch whose claim's transaction was lost waits for a row another claim holds. */
+const LOST_CLAIM_LOCK_TIMEOUT_MS = 1000;
 
 /**
  * What a claim may take, after the seq bound (its first placeholder): pending rows in no other

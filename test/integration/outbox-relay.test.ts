@@ -251,7 +251,12 @@ describe("outbox relay", () => {
 		};
 		expect(eventLog.isMessageError(Object.assign(new Error("x"), { type: "MESSAGE_TOO_LARGE" }))).toBe(true);
 		const r = relay({ eventLog: refusing, leaseMs: 700, batchSize: 1000 });
-		await r.publishBatch();
+		const pass = r.publishBatch();
+		const [claim] = await waitFor(heldClaims, pids => pids.length === 1, { what: "the claim's transaction open while the batch is sent" });
+		await pass;
+		// The server ended that transaction; the mark and the refusal were written on their own.
+		const [session] = await sql().execute(`select count(*)::int as n from pg_stat_activity where pid = ?`, [claim]);
+		expect(session.n).toBe(0);
 		const rows = await sql().execute<{ id: string; attempts: number; last_error: string | null; published_at: Date | null }[]>(
 			`select id, attempts, last_error, published_at from outbox_messages where id in (?)`,
 			[ids],

@@ -2,6 +2,8 @@
  * Kafka's own limit with the same client library the relay and consumers use: produce a batch of
  * event-sized messages as fast as kafkajs can (acks=all, idempotent), then consume them all.
  */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "../../infra/eventlog/kafkajs-linear-grouping.js";
 import { randomUUID } from "node:crypto";
 import { logLevel, Partitioners } from "kafkajs";
 import { kafkaClient } from "../../infra/eventlog/kafka-client.js";

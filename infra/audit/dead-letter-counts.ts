@@ -1,4 +1,6 @@
 /** How many messages each dead-letter topic holds, read from the broker's offsets. */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "../eventlog/kafkajs-linear-grouping.js";
 import { logLevel } from "kafkajs";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC, dlqTopic } from "../../domain/events/topics.js";
 import { kafkaClient } from "../eventlog/kafka-client.js";

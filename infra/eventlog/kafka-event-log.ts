@@ -3,6 +3,8 @@
  * inboxes. Connecting is lazy and self-healing, so a service starts, takes orders and writes its
  * outbox while Kafka is down; the relay publishes once the broker answers again.
  */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "./kafkajs-linear-grouping.js";
 import { logLevel, Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type LogEntry, type Producer } from "kafkajs";
 import { backoffDelay, sleep } from "./backoff.js";
 import { groupBatches } from "./group-batches.js";

@@ -3,6 +3,8 @@
  * Maven Central once (cached under .data/kafka/<version>/lib) and run with plain `java` as a
  * single KRaft node that is both broker and controller.
  */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "../eventlog/kafkajs-linear-grouping.js";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";

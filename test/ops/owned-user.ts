@@ -8,6 +8,8 @@
  * instance (its log line, its counters) reads the groups' current assignments and picks a user
  * whose events land on partitions its own instances hold.
  */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "../../infra/eventlog/kafkajs-linear-grouping.js";
 import { randomUUID } from "node:crypto";
 import { AssignerProtocol, logLevel, Partitioners, type PartitionMetadata } from "kafkajs";
 import { kafkaClient } from "../../infra/eventlog/kafka-client.js";

@@ -2,6 +2,8 @@
  * Direct access to the Kafka broker for tests: produce raw bytes (duplicates, poison) and watch
  * a topic from its current end, as an outside observer of what crossed the wire.
  */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "../../infra/eventlog/kafkajs-linear-grouping.js";
 import { randomUUID } from "node:crypto";
 import { logLevel, Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
 import { kafkaClient } from "../../infra/eventlog/kafka-client.js";

@@ -40,7 +40,7 @@ export const linearGroupingInstalled = !require.cache[producerPath] && install()
 function install(): boolean {
 	require(groupingPath);
 	const cached = require.cache[groupingPath];
-	// A loader without a module cache of its own (a test runner's) keeps KafkaJS's own grouping.
+	// A loader that keeps no module cache leaves KafkaJS's own grouping in place.
 	if (!cached) return false;
 	cached.exports = groupMessagesPerPartition;
 	return true;

@@ -463,17 +463,9 @@ export class OutboxRelay {
 		invalid: Map<ClaimedRow, string>,
 	): Promise<void> {
 		const { rows: claimed, held } = batch;
-		const markPublished = (em: SqlEm) =>
-			runStatement(
-				em,
-				`update outbox_messages set published_at = clock_timestamp(), claimed_by = null, claimed_until = null
-				  where seq = any(?::bigint[])`,
-				[pgArray(published.map(r => r.seq))],
-			);
 		if (held) {
 			try {
-				if (published.length > 0) await markPublished(held);
-				for (const [row, error] of failures) await this.recordFailure(held, row, error, invalid.has(row));
+				await this.writeOutcome(held, published, failures, invalid);
 				// The rows left hold no lease of this relay's: the commit releases their locks.
 				await held.commit();
 				return;
@@ -491,21 +483,18 @@ export class OutboxRelay {
 			await this.opts.db.em.fork().transactional(async txEm => {
 				const em = txEm as SqlEm;
 				await em.execute(`select set_config('lock_timeout', ?, true)`, [String(LOST_CLAIM_LOCK_TIMEOUT_MS)]);
-				if (published.length > 0) await markPublished(em);
-				for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
+				await this.writeOutcome(em, published, failures, invalid);
 			});
 			return;
 		}
 		if (claimed.length === 0) return;
 		if (failures.size === 0 && published.length === claimed.length) {
 			// The usual pass: everything went out, one statement marks it.
-			await markPublished(this.opts.db.em.fork() as SqlEm);
+			await markPublished(this.opts.db.em.fork() as SqlEm, published);
 		} else {
 			await this.opts.db.em.fork().transactional(async txEm => {
 				const em = txEm as SqlEm;
-				if (published.length > 0) await markPublished(em);
-				// An invalid event will never become valid: it is parked at once.
-				for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
+				await this.writeOutcome(em, published, failures, invalid);
 				const done = new Set([...published, ...failures.keys()]);
 				const released = claimed.filter(r => !done.has(r));
 				if (released.length > 0) {
@@ -516,6 +505,13 @@ export class OutboxRelay {
 				}
 			});
 		}
+	}
+
+	/** Marks the published rows and records the refusals, in `em`'s transaction. */
+	private async writeOutcome(em: SqlEm, published: ClaimedRow[], failures: Map<ClaimedRow, string>, invalid: Map<ClaimedRow, string>): Promise<void> {
+		if (published.length > 0) await markPublished(em, published);
+		// An invalid event will never become valid: it is parked at once.
+		for (const [row, error] of failures) await this.recordFailure(em, row, error, invalid.has(row));
 	}
 
 	private async recordFailure(em: SqlEm, row: ClaimedRow, error: string, permanent: boolean): Promise<void> {
@@ -584,6 +580,15 @@ function claimedRows(rows: ClaimResultRow[]): ClaimedRow[] {
 	const claimed = rows as ClaimedRow[];
 	for (const row of claimed) row.payload = JSON.parse(row.payloadText) as unknown;
 	return claimed.sort((a, b) => Number(a.seq) - Number(b.seq));
+}
+
+function markPublished(em: SqlEm, rows: ClaimedRow[]): Promise<unknown[]> {
+	return runStatement(
+		em,
+		`update outbox_messages set published_at = clock_timestamp(), claimed_by = null, claimed_until = null
+		  where seq = any(?::bigint[])`,
+		[pgArray(rows.map(r => r.seq))],
+	);
 }
 
 function toMessage(row: ClaimedRow): OutgoingMessage {

@@ -10,6 +10,7 @@ import pg from "pg";
 import { Migrator, type Migration } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { PgliteDriver } from "@mikro-orm/pglite";
+import { planEachExecution } from "./plan-each-execution.js";
 import { releaseBrokenConnections } from "./release-broken-connections.js";
 
 export type Database = MikroORM<PostgreSqlDriver>;
@@ -102,7 +103,15 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
 				// Bounded waits: after a database restart a call fails (and is retried, or answered
 				// 503) instead of waiting forever for a connection or on a half-dead socket; and a
 				// connection that broke mid-transaction frees its slot (release-broken-connections.ts).
-				driverOptions: { connectionTimeoutMillis: 5000, query_timeout: 30_000, onPoolCreated: releaseBrokenConnections },
+				// Prepared statements get a plan for their values each time (plan-each-execution.ts).
+				driverOptions: {
+					connectionTimeoutMillis: 5000,
+					query_timeout: 30_000,
+					onPoolCreated: (pool: pg.Pool) => {
+						releaseBrokenConnections(pool);
+						planEachExecution(pool);
+					},
+				},
 			})
 		: ((await MikroORM.init({
 				...common,

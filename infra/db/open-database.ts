@@ -10,7 +10,7 @@ import pg from "pg";
 import { Migrator, type Migration } from "@mikro-orm/migrations";
 import { PostgreSqlDriver } from "@mikro-orm/postgresql";
 import { PgliteDriver } from "@mikro-orm/pglite";
-import { planEachExecution } from "./plan-each-execution.js";
+import { PLAN_EACH_EXECUTION } from "./plan-each-execution.js";
 import { releaseBrokenConnections } from "./release-broken-connections.js";
 
 export type Database = MikroORM<PostgreSqlDriver>;
@@ -104,14 +104,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
 				// 503) instead of waiting forever for a connection or on a half-dead socket; and a
 				// connection that broke mid-transaction frees its slot (release-broken-connections.ts).
 				// Prepared statements get a plan for their values each time (plan-each-execution.ts).
-				driverOptions: {
-					connectionTimeoutMillis: 5000,
-					query_timeout: 30_000,
-					onPoolCreated: (pool: pg.Pool) => {
-						releaseBrokenConnections(pool);
-						planEachExecution(pool);
-					},
-				},
+				driverOptions: { connectionTimeoutMillis: 5000, query_timeout: 30_000, ...PLAN_EACH_EXECUTION, onPoolCreated: releaseBrokenConnections },
 			})
 		: ((await MikroORM.init({
 				...common,

@@ -5,21 +5,15 @@
  *
  * PostgreSQL chooses that generic plan once, against the tables as they are then, and keeps it
  * until the next ANALYZE of a table it reads. A service prepares its statements when it starts,
- * often against empty tables, and where ANALYZE seldom or never runs (autovacuum off, as on test
- * and benchmark machines, or behind on a table that grows fast) the plan made for an empty table
- * stays: the payments read scanned the whole `payments` table for every batch, 15 ms at 12,000
- * rows and 100 ms later in the same run (README.md, "Round nine"). A custom plan sees each
- * table's current size and the batch's real arrays, and costs a plan per execution; the parse is
- * still saved, which was the larger part of what preparing the statements won.
+ * often against tables of a page or two, and where ANALYZE seldom or never runs (autovacuum off,
+ * as on test and benchmark machines, or behind on a table that grows fast) that plan stays: the
+ * payments read scanned the whole `payments` table for every batch, 15 ms at 12,000 rows and
+ * 100 ms later in the same run (README.md, "Round nine"). A custom plan sees each table's current
+ * size and the batch's real arrays, and costs a plan per execution; the parse is still saved,
+ * which was the larger part of what preparing the statements won.
  *
- * Through a pooler in transaction mode, where a session setting does not stay with the client,
- * set it on the role instead: `ALTER ROLE … SET plan_cache_mode = force_custom_plan`.
+ * It is a startup parameter of the connection, so it holds before the first statement. Through a
+ * pooler that does not pass it on, set it on the role instead:
+ * `ALTER ROLE … SET plan_cache_mode = force_custom_plan`.
  */
-import type { Pool } from "pg";
-
-export function planEachExecution(pool: Pool): void {
-	// pg queues a client's queries in order: this runs before whatever the pool hands it out for.
-	pool.on("connect", client => {
-		client.query("set plan_cache_mode = force_custom_plan").catch(() => undefined);
-	});
-}
+export const PLAN_EACH_EXECUTION = { options: "-c plan_cache_mode=force_custom_plan" };

@@ -86,9 +86,11 @@ async function seed(ordersUrl: string, paymentsUrl: string): Promise<void> {
 
 /**
  * pgbench's protocol: "prepared" by default, the best the database does (each statement parsed
- * and planned once per connection). PGBENCH_PROTOCOL=simple sends every statement as text to be
- * parsed and planned each time, as the services' statements still go (their text changes with
- * the batch size): the difference between the two is what preparing them would be worth.
+ * and planned once per connection, on tables seeded and analyzed; the services plan each
+ * execution, infra/db/plan-each-execution.ts, so this limit leaves out their planning).
+ * PGBENCH_PROTOCOL=simple sends every statement as text to be parsed and planned each time, as
+ * the services' statements went before round seven: the difference between the two is what
+ * preparing them is worth.
  */
 const PROTOCOL = process.env.PGBENCH_PROTOCOL ?? "prepared";
 if (!["prepared", "simple", "extended"].includes(PROTOCOL)) throw new Error(`PGBENCH_PROTOCOL must be prepared, simple or extended, got "${PROTOCOL}"`);

@@ -1,6 +1,6 @@
 /**
- * Runs one of the hot path's statements as a prepared statement: parsed and planned once per
- * connection, then only bound and executed. `em.execute` writes the values into the SQL text,
+ * Runs one of the hot path's statements as a prepared statement: parsed once per connection,
+ * then bound, planned for its values (plan-each-execution.ts) and executed. `em.execute` writes the values into the SQL text,
  * so PostgreSQL parses, analyses and plans every statement anew; for the services' statements of
  * data-modifying CTEs that was 38% of the database's CPU at 600 orders/s (README.md, "Round
  * seven").

@@ -1,6 +1,6 @@
 /**
  * The hot path's statements run prepared (infra/db/run-statement.ts): their text must be the same
- * for any batch, so that each is parsed and planned once per connection, and the arrays they take
+ * for any batch, so that each is parsed once per connection, and the arrays they take
  * must bring every value back exactly as it was sent. A statement text that changed with the
  * batch size would leave one prepared statement per size (this test counts them); a quoting bug
  * would change a value (this test compares them).

@@ -4,9 +4,11 @@ import "../eventlog/kafkajs-linear-grouping.js";
 import { logLevel } from "kafkajs";
 import { ORDERS_TOPIC, PAYMENTS_TOPIC, dlqTopic } from "../../domain/events/topics.js";
 import { kafkaClient } from "../eventlog/kafka-client.js";
+import { topicOffsets } from "../eventlog/topic-offsets.js";
 
 export async function deadLetterCounts(brokers: string[]): Promise<Record<string, number>> {
-	const admin = kafkaClient({ clientId: "gozon-audit", brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+	const kafka = kafkaClient({ clientId: "gozon-audit", brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } });
+	const admin = kafka.admin();
 	await admin.connect();
 	try {
 		const existing = new Set(await admin.listTopics());
@@ -16,7 +18,7 @@ export async function deadLetterCounts(brokers: string[]): Promise<Record<string
 				counts[topic] = 0;
 				continue;
 			}
-			const offsets = await admin.fetchTopicOffsets(topic);
+			const offsets = await topicOffsets(kafka, topic);
 			counts[topic] = offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
 		}
 		return counts;

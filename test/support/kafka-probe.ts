@@ -7,6 +7,7 @@ import "../../infra/eventlog/kafkajs-linear-grouping.js";
 import { randomUUID } from "node:crypto";
 import { logLevel, Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
 import { kafkaClient } from "../../infra/eventlog/kafka-client.js";
+import { topicOffsets } from "../../infra/eventlog/topic-offsets.js";
 
 export interface SeenMessage {
 	topic: string;
@@ -43,11 +44,8 @@ export interface TopicWatch {
 /** Collects every message written to `topics` from now on. */
 export async function watchTopics(topics: string[]): Promise<TopicWatch> {
 	const client = kafka();
-	const admin = client.admin();
-	await admin.connect();
-	const ends = new Map<string, { partition: number; offset: string }[]>();
-	for (const topic of topics) ends.set(topic, await admin.fetchTopicOffsets(topic));
-	await admin.disconnect();
+	const ends = new Map<string, { partition: number; high: string }[]>();
+	for (const topic of topics) ends.set(topic, await topicOffsets(client, topic));
 
 	const consumer: Consumer = client.consumer({ groupId: `gozon-test-watch-${randomUUID()}`, maxWaitTimeInMs: 100 });
 	const messages: SeenMessage[] = [];
@@ -65,7 +63,7 @@ export async function watchTopics(topics: string[]): Promise<TopicWatch> {
 			});
 		},
 	});
-	for (const [topic, offsets] of ends) for (const { partition, offset } of offsets) consumer.seek({ topic, partition, offset });
+	for (const [topic, offsets] of ends) for (const { partition, high } of offsets) consumer.seek({ topic, partition, offset: high });
 	await joined;
 	return { messages, stop: () => consumer.disconnect() };
 }

@@ -3,6 +3,8 @@
  * leader yet: the audit's dead-letter counts and the tests' topic watches start with that read.
  * KafkaJS's own fetchTopicOffsets fails there with NOT_LEADER_OR_FOLLOWER on a loaded machine.
  */
+// Before kafkajs: its producer takes the partition grouping when it loads.
+import "../../infra/eventlog/kafkajs-linear-grouping.js";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { logLevel } from "kafkajs";

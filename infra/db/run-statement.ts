@@ -1,9 +1,9 @@
 /**
  * Runs one of the hot path's statements as a prepared statement: parsed once per connection,
- * then bound, planned for its values (plan-each-execution.ts) and executed. `em.execute` writes the values into the SQL text,
- * so PostgreSQL parses, analyses and plans every statement anew; for the services' statements of
- * data-modifying CTEs that was 38% of the database's CPU at 600 orders/s (README.md, "Round
- * seven").
+ * then bound, planned for its values (plan-each-execution.ts) and executed. `em.execute` writes
+ * the values into the SQL text, so PostgreSQL parses, analyses and plans every statement anew;
+ * for the services' statements of data-modifying CTEs that was 38% of the database's CPU at 600
+ * orders/s (README.md, "Round seven").
  *
  * The statement's text must not change with its input: a batch goes in as one array per column
  * (`unnest(?::uuid[], ?::text[])`, `= any(?::uuid[])`, each array written by `pgArray`), never

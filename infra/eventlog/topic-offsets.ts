@@ -22,8 +22,7 @@ export async function topicOffsets(kafka: Kafka, topic: string, { timeoutMs = 15
 		const admin: Admin = kafka.admin();
 		try {
 			await admin.connect();
-			const offsets = await admin.fetchTopicOffsets(topic);
-			return offsets.map(({ partition, low, high }) => ({ partition, low, high }));
+			return await admin.fetchTopicOffsets(topic);
 		} catch (err) {
 			if (!isRetriable(err) || Date.now() > deadline) throw err;
 		} finally {

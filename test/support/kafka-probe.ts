@@ -7,7 +7,7 @@ import "../../infra/eventlog/kafkajs-linear-grouping.js";
 import { randomUUID } from "node:crypto";
 import { logLevel, Partitioners, type Consumer, type Kafka, type Producer } from "kafkajs";
 import { kafkaClient } from "../../infra/eventlog/kafka-client.js";
-import { topicOffsets } from "../../infra/eventlog/topic-offsets.js";
+import { topicOffsets, type PartitionOffsets } from "../../infra/eventlog/topic-offsets.js";
 
 export interface SeenMessage {
 	topic: string;
@@ -44,7 +44,7 @@ export interface TopicWatch {
 /** Collects every message written to `topics` from now on. */
 export async function watchTopics(topics: string[]): Promise<TopicWatch> {
 	const client = kafka();
-	const ends = new Map<string, { partition: number; high: string }[]>();
+	const ends = new Map<string, PartitionOffsets[]>();
 	for (const topic of topics) ends.set(topic, await topicOffsets(client, topic));
 
 	const consumer: Consumer = client.consumer({ groupId: `gozon-test-watch-${randomUUID()}`, maxWaitTimeInMs: 100 });

@@ -23,9 +23,10 @@ export interface ConsumeOptions {
 	groupId: string;
 	topic: string;
 	/**
-	 * Called with one or more consecutive messages of one partition, in partition order, so a
-	 * consumer can apply them in one database transaction. The log moves past them (and commits
-	 * their offsets) only after this resolves; when it throws, the same messages come again.
+	 * Called with consecutive messages of one or more partitions (each partition's together and
+	 * in partition order: Kafka hands over what one fetch brought), so a consumer can apply them
+	 * in one database transaction. The log moves past them (and commits their offsets) only after
+	 * this resolves; when it throws, the same messages come again.
 	 */
 	handleBatch(messages: IncomingMessage[]): Promise<void>;
 }

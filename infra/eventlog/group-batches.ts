@@ -1,9 +1,10 @@
 /**
- * Group commit for consumers: slices of several partitions that arrive while the consumer is
- * busy are handed to it together, as one batch (one database transaction), instead of one
- * transaction per partition. Each partition's messages stay contiguous and in order, and each
- * caller learns the outcome of the batch its slice went into; a failed batch fails every slice
- * in it, and each is retried by its own partition.
+ * Group commit for consumers: the slices of several partitions handed over in the same turn of
+ * the event loop (one fetch), or while the consumer is busy, are handed to it together, as one
+ * batch (one database transaction), instead of one transaction per partition. Each partition's
+ * messages stay contiguous and in order, and each caller learns the outcome of the batch its
+ * slice went into; a failed batch fails every slice in it, and each is retried by its own
+ * partition.
  */
 export type BatchHandler<T> = (items: T[]) => Promise<void>;
 
@@ -18,7 +19,6 @@ export function groupBatches<T>(handle: BatchHandler<T>, maxItems: number): Batc
 	let busy = false;
 
 	async function drain(): Promise<void> {
-		busy = true;
 		while (waiting.length > 0) {
 			// Whole slices only, at least one, up to maxItems together.
 			const group = [waiting.shift()!];
@@ -40,6 +40,12 @@ export function groupBatches<T>(handle: BatchHandler<T>, maxItems: number): Batc
 	return items =>
 		new Promise<void>((resolve, reject) => {
 			waiting.push({ items, resolve, reject });
-			if (!busy) void drain();
+			if (busy) return;
+			// KafkaJS hands over the partitions of one fetch one after another in the same turn of
+			// the event loop: starting a turn later puts them all into one transaction, where
+			// starting at once gave the first partition a transaction of its own and the rest a
+			// second one, after the first had committed.
+			busy = true;
+			setImmediate(() => void drain());
 		});
 }

@@ -8,7 +8,16 @@ function gate() {
 	return { opened, open };
 }
 
+const nextTurn = () => new Promise(resolve => setImmediate(resolve));
+
 describe("groupBatches", () => {
+	it("hands the slices of one turn of the event loop over together, as one batch (a fetch's partitions, one transaction)", async () => {
+		const seen: string[][] = [];
+		const handle = groupBatches<string>(async items => void seen.push(items), 100);
+		await Promise.all([handle(["a1", "a2"]), handle(["b1"]), handle(["c1", "c2"])]);
+		expect(seen).toEqual([["a1", "a2", "b1", "c1", "c2"]]);
+	});
+
 	it("hands slices that wait while the handler is busy over together, each slice whole and in order", async () => {
 		const seen: string[][] = [];
 		const first = gate();
@@ -17,6 +26,7 @@ describe("groupBatches", () => {
 			if (seen.length === 1) await first.opened;
 		}, 100);
 		const a = handle(["a1", "a2"]);
+		await nextTurn();
 		const b = handle(["b1"]);
 		const c = handle(["c1", "c2"]);
 		first.open();
@@ -34,7 +44,7 @@ describe("groupBatches", () => {
 		const all = [handle([0]), handle([1, 2]), handle([3]), handle([4, 5, 6, 7])];
 		first.open();
 		await Promise.all(all);
-		expect(seen).toEqual([[0], [1, 2, 3], [4, 5, 6, 7]]);
+		expect(seen).toEqual([[0, 1, 2], [3], [4, 5, 6, 7]]);
 	});
 
 	it("fails every slice of a failed batch, and goes on with the next", async () => {
@@ -46,6 +56,7 @@ describe("groupBatches", () => {
 			if (items.includes("bad")) throw new Error("refused");
 		}, 100);
 		const ok1 = handle(["ok1"]);
+		await nextTurn();
 		const bad = handle(["bad"]);
 		const withBad = handle(["x"]);
 		first.open();

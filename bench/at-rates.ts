@@ -3,7 +3,8 @@
  * comparing two versions of the code at the same load (run them alternately: the host's hour
  * moves every figure). For each rate: create → final p50 and p99, the cores the box kept busy,
  * and the CPU each component spent per order. `RATES=200,400` (orders/s; "saturation" runs the
- * closed loop of `npm run bench`), `RATE_SECONDS=10`; `BENCH_PROFILE=<dir>` makes every service
+ * closed loop of `npm run bench`), `RATE_SECONDS=10` (each fixed rate runs 3 s more first, not
+ * counted in the latency, as in `npm run bench`); `BENCH_PROFILE=<dir>` makes every service
  * process write a V8 CPU profile there, as for `npm run bench`.
  */
 import { randomUUID } from "node:crypto";
@@ -41,7 +42,7 @@ try {
 		const measured =
 			rate === "saturation"
 				? await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs, warmupMs: Math.min(3000, durationMs / 4), onTick: progress }).then(t => ({ orders: t.placed, p50: Number.NaN, p99: Number.NaN }))
-				: await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: rate, durationMs, onTick: progress }).then(l => ({ orders: l.samples, p50: l.p50, p99: l.p99 }));
+				: await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: rate, durationMs, warmupMs: 3000, onTick: progress }).then(l => ({ orders: l.placed, p50: l.p50, p99: l.p99 }));
 		const used = cpu();
 		const perOrder = used.components.map(c => `${c.component} ${((c.cpuSeconds * 1000) / measured.orders).toFixed(2)}`).join(", ");
 		const ms = (value: number) => (Number.isNaN(value) ? "–" : `${value.toFixed(1)} ms`);

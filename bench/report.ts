@@ -42,6 +42,8 @@ export interface LatencyAtLoad {
 export interface ReportExtras {
 	cpu?: CpuReport;
 	latencyByLoad?: LatencyAtLoad[];
+	/** How long each offered rate ran, uncounted, before its latency was measured. */
+	latencyWarmupMs?: number;
 	/** Steal (CPU time the host gave to other guests) by phase, e.g. { "PostgreSQL limit": 0.12 }. */
 	steal?: Record<string, number>;
 	/** The cores were kept from halting by idle-priority spinners (bench/system/idle-spinners.ts). */
@@ -84,9 +86,9 @@ export function cpuTable(cpu: CpuReport): string {
 	].join("\n");
 }
 
-export function latencyTable(points: LatencyAtLoad[]): string {
+export function latencyTable(points: LatencyAtLoad[], warmupMs = 0): string {
 	return [
-		"Create → final latency by offered load:",
+		warmupMs > 0 ? `Create → final latency by offered load (each rate held for ${warmupMs / 1000} s, not counted, before it is measured):` : "Create → final latency by offered load:",
 		"",
 		"| offered load | orders/s | p50 | p95 | p99 | cores busy | CPU ms per order | stolen by the host |",
 		"| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -101,7 +103,7 @@ export function markdownReport(rows: Row[], machine: string, extras: ReportExtra
 	const parts = [markdownTable(rows, machine)];
 	if (extras.steal) parts.push("", stealLine(extras.steal));
 	if (extras.spinIdle) parts.push("", "The cores were kept from halting by idle-priority spinners (`BENCH_SPIN_IDLE=1`): the host's wake-up delay is not in these figures.");
-	if (extras.latencyByLoad && extras.latencyByLoad.length > 0) parts.push("", latencyTable(extras.latencyByLoad));
+	if (extras.latencyByLoad && extras.latencyByLoad.length > 0) parts.push("", latencyTable(extras.latencyByLoad, extras.latencyWarmupMs));
 	if (extras.cpu && extras.cpu.components.length > 0) parts.push("", cpuTable(extras.cpu));
 	return parts.join("\n");
 }

@@ -71,23 +71,36 @@ export async function measureThroughput(opts: { gateway: string; users: string[]
 	};
 }
 
-/** Fixed offered rate: create → final latency of each order, as the client sees it. */
-export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number; onTick?: (text: string) => void }) {
+/**
+ * Fixed offered rate: create → final latency of each order, as the client sees it, over
+ * `durationMs`. The load runs at the same rate for `warmupMs` before, uncounted, as the closed
+ * loop has its warm-up: the first second or two after a step in load (new client connections,
+ * queues filling to their steady length) is the step's latency, not the rate's.
+ */
+export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number; warmupMs: number; onTick?: (text: string) => void }) {
 	const placer = orderPlacer(opts.gateway, opts.users, 256);
+	const countFrom = performance.now() + opts.warmupMs;
 	const ticker = setInterval(() => opts.onTick?.(`latency at ${opts.ratePerSecond}/s: ${placer.sentAt.size} placed, ${[...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length} settled`), 500);
-	const load = await openLoop(opts.ratePerSecond, opts.durationMs, placer.place).finally(() => clearInterval(ticker));
+	const load = await openLoop(opts.ratePerSecond, opts.warmupMs + opts.durationMs, placer.place).finally(() => clearInterval(ticker));
 	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000, opts.onTick);
-	const latencies = [...placer.sentAt]
-		.map(([id, sent]) => (opts.observer.settledAt.get(id) ?? Number.NaN) - sent)
-		.filter(Number.isFinite)
-		.sort((a, b) => a - b);
+	const latenciesOf = (orders: [string, number][]) =>
+		orders
+			.map(([id, sent]) => (opts.observer.settledAt.get(id) ?? Number.NaN) - sent)
+			.filter(Number.isFinite)
+			.sort((a, b) => a - b);
+	const latencies = latenciesOf([...placer.sentAt].filter(([, sent]) => sent >= countFrom));
 	return {
 		offeredPerSecond: opts.ratePerSecond,
+		warmupMs: opts.warmupMs,
 		achievedPerSecond: rate(load.ok, load.durationMs),
 		p50: percentile(latencies, 50),
 		p95: percentile(latencies, 95),
 		p99: percentile(latencies, 99),
+		/** The same p99 over every order of the phase, the warm-up's too. */
+		p99WithWarmup: percentile(latenciesOf([...placer.sentAt]), 99),
 		samples: latencies.length,
+		/** Orders placed, warm-up included (the CPU the phase used went to all of them). */
+		placed: load.ok,
 		httpErrors: load.errors,
 		unsettled,
 	};

@@ -33,8 +33,13 @@ describe("npm run bench", () => {
 		expect(result.endToEnd.unsettled).toBe(0);
 		expect(result.relay.eventsPerSecond).toBeGreaterThan(0);
 		expect(result.latencyByLoad.map((p: { share: number }) => p.share)).toEqual([0.1, 0.25, 0.5]);
+		// The latency phase's warm-up at the same rate places orders that its figures leave out.
+		expect(result.latency.warmupMs).toBeGreaterThan(0);
+		expect(result.latency.placed).toBeGreaterThan(result.latency.samples);
+		expect(result.latency.p99WithWarmup).toBeGreaterThan(0);
 		const markdown = readFileSync(path.join(out, "latest.md"), "utf8");
 		for (const table of ["| measure |", "| offered load |"]) expect(markdown).toContain(table);
+		expect(markdown).toContain("| create → final p99 at half load, its warm-up counted too |");
 		// The CPU count reads /proc: Linux only.
 		if (process.platform === "linux") {
 			expect(markdown).toContain("| component |");

@@ -32,8 +32,8 @@ export async function closedLoop(concurrency: number, durationMs: number, op: ()
 	return result;
 }
 
-/** Starts `op` at a fixed rate regardless of how long each takes (no coordinated omission). */
-export async function openLoop(ratePerSecond: number, durationMs: number, op: () => Promise<void>): Promise<LoadResult> {
+/** Starts `op` at a fixed rate regardless of how long each takes (no coordinated omission); `op` gets the start's index. */
+export async function openLoop(ratePerSecond: number, durationMs: number, op: (index: number) => Promise<void>): Promise<LoadResult> {
 	const result: LoadResult = { ok: 0, errors: 0, durationMs, latenciesMs: [] };
 	const total = Math.floor((ratePerSecond * durationMs) / 1000);
 	const started = performance.now();
@@ -43,7 +43,7 @@ export async function openLoop(ratePerSecond: number, durationMs: number, op: ()
 		const wait = due - performance.now();
 		if (wait > 1) await new Promise(resolve => setTimeout(resolve, wait));
 		inflight.push(
-			op().then(
+			op(i).then(
 				() => void result.ok++,
 				() => void result.errors++,
 			),

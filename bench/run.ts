@@ -86,7 +86,7 @@ try {
 
 	step(`end-to-end throughput at saturation for ${seconds(30, 3) / 1000} s`);
 	const cpuAtSaturation = startCpuCount(mesh.pids());
-	const throughput = await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs: seconds(30, 3), warmupMs: seconds(5, 0.5), onTick: progress });
+	const throughput = await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs: seconds(30, 3), warmupMs: smoke ? 500 : 5000, onTick: progress });
 	const cpu = cpuAtSaturation();
 	results.endToEnd = throughput;
 	results.cpuAtSaturation = { ...cpu, orders: throughput.placed };
@@ -95,7 +95,7 @@ try {
 
 	// Create → final latency at a share of the saturation rate, and the CPU it kept busy.
 	// Each rate runs this long first, uncounted: the step from the phase before is not the rate's latency.
-	const warmupMs = seconds(3, 0.5);
+	const warmupMs = smoke ? 500 : 3000;
 	const latencyAt = async (share: number, durationMs: number) => {
 		const ratePerSecond = Math.max(1, Math.round(throughput.ordersPerSecond * share));
 		step(`end-to-end latency at ${ratePerSecond} orders/s (${share * 100}% of saturation) for ${durationMs / 1000} s, after ${warmupMs / 1000} s at that rate not counted`);

@@ -28,7 +28,9 @@ function orderPlacer(gateway: string, users: string[], sockets: number) {
 		const t = performance.now();
 		const res = await post("/api/orders", { amount: 1, description: "bench" }, { "x-user-id": userId });
 		if (res.status !== 201) throw new Error(`HTTP ${res.status}`);
-		sentAt.set(JSON.parse(res.body).id, t);
+		const id: string = JSON.parse(res.body).id;
+		sentAt.set(id, t);
+		return id;
 	};
 	return { place, sentAt };
 }
@@ -51,7 +53,7 @@ async function drain(observer: Observer, ids: Iterable<string>, timeoutMs: numbe
 export async function measureThroughput(opts: { gateway: string; users: string[]; observer: Observer; concurrency: number; durationMs: number; warmupMs: number; onTick?: (text: string) => void }) {
 	const placer = orderPlacer(opts.gateway, opts.users, opts.concurrency);
 	const t0 = performance.now();
-	const load = await closedLoop(opts.concurrency, opts.durationMs, placer.place, () => {
+	const load = await closedLoop(opts.concurrency, opts.durationMs, async () => void (await placer.place()), () => {
 		const settled = [...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length;
 		opts.onTick?.(`end-to-end: ${placer.sentAt.size} placed, ${settled} settled, ${Math.round(rate(settled, performance.now() - t0))}/s`);
 	});
@@ -79,16 +81,21 @@ export async function measureThroughput(opts: { gateway: string; users: string[]
  */
 export async function measureLatency(opts: { gateway: string; users: string[]; observer: Observer; ratePerSecond: number; durationMs: number; warmupMs: number; onTick?: (text: string) => void }) {
 	const placer = orderPlacer(opts.gateway, opts.users, 256);
-	const countFrom = performance.now() + opts.warmupMs;
+	// Counted by the order's place in the schedule, not by the clock: a late timer does not move it.
+	const warmupOrders = Math.floor((opts.ratePerSecond * opts.warmupMs) / 1000);
+	const counted = new Set<string>();
 	const ticker = setInterval(() => opts.onTick?.(`latency at ${opts.ratePerSecond}/s: ${placer.sentAt.size} placed, ${[...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length} settled`), 500);
-	const load = await openLoop(opts.ratePerSecond, opts.warmupMs + opts.durationMs, placer.place).finally(() => clearInterval(ticker));
+	const load = await openLoop(opts.ratePerSecond, opts.warmupMs + opts.durationMs, async index => {
+		const id = await placer.place();
+		if (index >= warmupOrders) counted.add(id);
+	}).finally(() => clearInterval(ticker));
 	const unsettled = await drain(opts.observer, placer.sentAt.keys(), 120_000, opts.onTick);
 	const latenciesOf = (orders: [string, number][]) =>
 		orders
 			.map(([id, sent]) => (opts.observer.settledAt.get(id) ?? Number.NaN) - sent)
 			.filter(Number.isFinite)
 			.sort((a, b) => a - b);
-	const latencies = latenciesOf([...placer.sentAt].filter(([, sent]) => sent >= countFrom));
+	const latencies = latenciesOf([...placer.sentAt].filter(([id]) => counted.has(id)));
 	return {
 		offeredPerSecond: opts.ratePerSecond,
 		warmupMs: opts.warmupMs,

@@ -41,8 +41,9 @@ export function groupBatches<T>(handle: BatchHandler<T>, maxItems: number): Batc
 		new Promise<void>((resolve, reject) => {
 			waiting.push({ items, resolve, reject });
 			if (busy) return;
-			// KafkaJS hands over the partitions of one fetch one after another in the same turn of
-			// the event loop: starting a turn later puts them all into one transaction, where
+			// KafkaJS hands over the partitions of one fetch (from one broker, with a worker per
+			// partition: partitionsConsumedConcurrently) one after another in the same turn of the
+			// event loop: starting a turn later puts them all into one transaction, where
 			// starting at once gave the first partition a transaction of its own and the rest a
 			// second one, after the first had committed.
 			busy = true;

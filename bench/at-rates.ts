@@ -16,7 +16,7 @@ import { progress, step } from "./progress.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
 import { startCpuCount } from "./system/cpu-use.js";
 import { observeSettlements } from "./system/observer.js";
-import { fundUsers, measureLatency, measureThroughput } from "./system/order-load.js";
+import { fundUsers, LATENCY_WARMUP_MS, measureLatency, measureThroughput } from "./system/order-load.js";
 
 const rates = (process.env.RATES ?? "200,400").split(",").map(rate => (rate.trim() === "saturation" ? "saturation" : Number(rate)));
 if (rates.some(rate => rate !== "saturation" && !(rate > 0))) throw new Error(`RATES must list positive numbers or "saturation", got "${process.env.RATES}"`);
@@ -37,13 +37,13 @@ try {
 	// "orders": all the phase placed (a fixed rate's warm-up too: the CPU went to them); p50 and p99 leave the warm-up out.
 	const lines = ["| offered | orders | p50 | p99 | cores busy | CPU ms per order by component |", "| --- | ---: | ---: | ---: | ---: | --- |"];
 	for (const rate of rates) {
-		step(`${rate === "saturation" ? "saturation (64 clients)" : `${rate} orders/s`} for ${seconds} s${rate === "saturation" ? "" : ", after 3 s at that rate not counted in the latency"}`);
+		step(`${rate === "saturation" ? "saturation (64 clients)" : `${rate} orders/s`} for ${seconds} s${rate === "saturation" ? "" : `, after ${LATENCY_WARMUP_MS / 1000} s at that rate not counted in the latency`}`);
 		const cpu = startCpuCount(mesh.pids());
 		const durationMs = seconds * 1000;
 		const measured =
 			rate === "saturation"
 				? await measureThroughput({ gateway: mesh.url, users, observer, concurrency: 64, durationMs, warmupMs: Math.min(3000, durationMs / 4), onTick: progress }).then(t => ({ orders: t.placed, p50: Number.NaN, p99: Number.NaN }))
-				: await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: rate, durationMs, warmupMs: 3000, onTick: progress }).then(l => ({ orders: l.placed, p50: l.p50, p99: l.p99 }));
+				: await measureLatency({ gateway: mesh.url, users, observer, ratePerSecond: rate, durationMs, warmupMs: LATENCY_WARMUP_MS, onTick: progress }).then(l => ({ orders: l.placed, p50: l.p50, p99: l.p99 }));
 		const used = cpu();
 		const perOrder = used.components.map(c => `${c.component} ${((c.cpuSeconds * 1000) / measured.orders).toFixed(2)}`).join(", ");
 		const ms = (value: number) => (Number.isNaN(value) ? "–" : `${value.toFixed(1)} ms`);

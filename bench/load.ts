@@ -8,7 +8,7 @@ export interface LoadResult {
 }
 
 /** `concurrency` workers each run `op` back to back until `durationMs` has passed. */
-export async function closedLoop(concurrency: number, durationMs: number, op: () => Promise<void>, onTick?: (done: number) => void): Promise<LoadResult> {
+export async function closedLoop(concurrency: number, durationMs: number, op: () => Promise<unknown>, onTick?: (done: number) => void): Promise<LoadResult> {
 	const result: LoadResult = { ok: 0, errors: 0, durationMs, latenciesMs: [] };
 	const started = performance.now();
 	const end = started + durationMs;
@@ -33,7 +33,7 @@ export async function closedLoop(concurrency: number, durationMs: number, op: ()
 }
 
 /** Starts `op` at a fixed rate regardless of how long each takes (no coordinated omission); `op` gets the start's index. */
-export async function openLoop(ratePerSecond: number, durationMs: number, op: (index: number) => Promise<void>): Promise<LoadResult> {
+export async function openLoop(ratePerSecond: number, durationMs: number, op: (index: number) => Promise<unknown>): Promise<LoadResult> {
 	const result: LoadResult = { ok: 0, errors: 0, durationMs, latenciesMs: [] };
 	const total = Math.floor((ratePerSecond * durationMs) / 1000);
 	const started = performance.now();

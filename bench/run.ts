@@ -21,7 +21,7 @@ import { closedLoop, rate } from "./load.js";
 import { progress, step } from "./progress.js";
 import { markdownReport, percent, writeReport, type CpuReport, type LatencyAtLoad, type Row } from "./report.js";
 import { observeSettlements } from "./system/observer.js";
-import { fundUsers, measureLatency, measureThroughput } from "./system/order-load.js";
+import { fundUsers, LATENCY_WARMUP_MS, measureLatency, measureThroughput } from "./system/order-load.js";
 import { startCpuCount, startStealCount } from "./system/cpu-use.js";
 import { measureRelay } from "./system/relay-throughput.js";
 import { startBenchMesh } from "./system/bench-mesh.js";
@@ -95,7 +95,7 @@ try {
 
 	// Create → final latency at a share of the saturation rate, and the CPU it kept busy.
 	// Each rate runs this long first, uncounted: the step from the phase before is not the rate's latency.
-	const warmupMs = smoke ? 500 : 3000;
+	const warmupMs = smoke ? 500 : LATENCY_WARMUP_MS;
 	const latencyAt = async (share: number, durationMs: number) => {
 		const ratePerSecond = Math.max(1, Math.round(throughput.ordersPerSecond * share));
 		step(`end-to-end latency at ${ratePerSecond} orders/s (${share * 100}% of saturation) for ${durationMs / 1000} s, after ${warmupMs / 1000} s at that rate not counted`);

@@ -53,7 +53,7 @@ async function drain(observer: Observer, ids: Iterable<string>, timeoutMs: numbe
 export async function measureThroughput(opts: { gateway: string; users: string[]; observer: Observer; concurrency: number; durationMs: number; warmupMs: number; onTick?: (text: string) => void }) {
 	const placer = orderPlacer(opts.gateway, opts.users, opts.concurrency);
 	const t0 = performance.now();
-	const load = await closedLoop(opts.concurrency, opts.durationMs, async () => void (await placer.place()), () => {
+	const load = await closedLoop(opts.concurrency, opts.durationMs, placer.place, () => {
 		const settled = [...placer.sentAt.keys()].filter(id => opts.observer.settledAt.has(id)).length;
 		opts.onTick?.(`end-to-end: ${placer.sentAt.size} placed, ${settled} settled, ${Math.round(rate(settled, performance.now() - t0))}/s`);
 	});
@@ -72,6 +72,9 @@ export async function measureThroughput(opts: { gateway: string; users: string[]
 		unsettled,
 	};
 }
+
+/** How long a fixed rate runs, uncounted, before its latency is measured (`measureLatency`). */
+export const LATENCY_WARMUP_MS = 3000;
 
 /**
  * Fixed offered rate: create → final latency of each order, as the client sees it, over

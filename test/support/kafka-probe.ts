@@ -51,9 +51,19 @@ export async function watchTopics(topics: string[]): Promise<TopicWatch> {
 	const messages: SeenMessage[] = [];
 	await consumer.connect();
 	for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true });
-	const joined = new Promise<void>(resolve => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+	const joined = new Promise<void>((resolve, reject) => {
+		consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+		consumer.on(consumer.events.CRASH, ({ payload }) => {
+			if (!payload.restart) reject(payload.error);
+		});
+	});
+	const startOf = (topic: string, partition: number): bigint =>
+		BigInt(ends.get(topic)?.find(o => o.partition === partition)?.high ?? "0");
 	await consumer.run({
 		eachMessage: async ({ topic, partition, message }) => {
+			// The seek below is what skips the backlog; this check keeps it skipped when the consumer
+			// crashed while joining and restarted without the seek.
+			if (BigInt(message.offset) < startOf(topic, partition)) return;
 			messages.push({
 				topic,
 				partition,
@@ -63,7 +73,11 @@ export async function watchTopics(topics: string[]): Promise<TopicWatch> {
 			});
 		},
 	});
-	for (const [topic, offsets] of ends) for (const { partition, high } of offsets) consumer.seek({ topic, partition, offset: high });
+	try {
+		for (const [topic, offsets] of ends) for (const { partition, high } of offsets) consumer.seek({ topic, partition, offset: high });
+	} catch {
+		// Crashed before it joined: it restarts by itself, reading from the beginning, filtered above.
+	}
 	await joined;
 	return { messages, stop: () => consumer.disconnect() };
 }

@@ -23,7 +23,7 @@ describe("npm run bench", () => {
 		const result = JSON.parse(readFileSync(path.join(out, "latest.json"), "utf8"));
 		expect(result.smoke).toBe(true);
 		expect(result.audit).toMatchObject({ ok: true, violations: 0 });
-		for (const key of ["kafkaRaw", "postgresCommitRate", "nodePostgresRate", "endToEnd", "latency", "latencyByLoad", "cpuAtSaturation", "gatewayRead", "bareHttpRead", "relay"]) {
+		for (const key of ["kafkaRaw", "postgresCommitRate", "nodePostgresRate", "endToEnd", "latency", "latencyByLoad", "cpuAtSaturation", "gatewayRead", "bareHttpRead", "relay", "wakeupPrice"]) {
 			expect(result[key]).toBeDefined();
 		}
 		// The database's limit comes from pgbench, one figure per transaction of an order.
@@ -45,12 +45,16 @@ describe("npm run bench", () => {
 			expect(markdown).toContain("| component |");
 			expect(result.cpuAtSaturation.components.map((c: { component: string }) => c.component)).toEqual(expect.arrayContaining(["PostgreSQL", "gateway-1", "orders-1", "payments-1"]));
 			// Each phase says how much of the machine's CPU time the host took meanwhile.
-			expect(Object.keys(result.steal)).toEqual(["Kafka limit", "PostgreSQL limit", "saturation", "half load", "relay"]);
+			expect(Object.keys(result.steal)).toEqual(["Kafka limit", "PostgreSQL limit", "wake-up limit", "saturation", "half load", "relay"]);
 			for (const share of Object.values(result.steal) as number[]) {
 				expect(share).toBeGreaterThanOrEqual(0);
 				expect(share).toBeLessThanOrEqual(1);
 			}
 			expect(markdown).toContain("CPU time stolen by the host");
+			// The host's price of a wake-up, which the half-load p99 follows, from a server of its own.
+			expect(result.wakeupPrice.rates.map((r: { rate: number }) => r.rate)).toEqual([600, 6000]);
+			expect(result.wakeupPrice.rates[0].serverMs).toBeGreaterThan(0);
+			expect(markdown).toContain("What a wake-up cost on this host in this run");
 		}
 		expect(readFileSync(path.join(out, "latest.svg"), "utf8")).toMatch(/^<svg/);
 	}, 660_000);

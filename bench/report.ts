@@ -1,6 +1,7 @@
 /** The benchmark's outputs: JSON for machines, a Markdown table and an SVG chart for people. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { WakeupPrice } from "./limits/wakeup-price.js";
 
 export interface Row {
 	measure: string;
@@ -38,16 +39,6 @@ export interface LatencyAtLoad {
 	stolenShare: number;
 }
 
-/** The host's price of a wake-up in this run (bench/limits/wakeup-price.ts). */
-export interface WakeupReport {
-	/** Requests a second sent to a bare Node HTTP server when each request wakes it alone. */
-	lowRate: number;
-	lowRateMs: number;
-	/** The rate at which wake-ups serve several requests each, the reference. */
-	highRate: number;
-	highRateMs: number;
-}
-
 /** What a report shows besides the main table. */
 export interface ReportExtras {
 	cpu?: CpuReport;
@@ -58,7 +49,8 @@ export interface ReportExtras {
 	steal?: Record<string, number>;
 	/** The cores were kept from halting by idle-priority spinners (bench/system/idle-spinners.ts). */
 	spinIdle?: boolean;
-	wakeups?: WakeupReport;
+	/** The host's price of a wake-up in this run, lowest rate first (bench/limits/wakeup-price.ts). */
+	wakeups?: WakeupPrice;
 }
 
 export const percent = (share: number) => `${(share * 100).toFixed(0)}%`;
@@ -80,9 +72,10 @@ const fmt = (n: number | null, digits = 0) => (n === null || !Number.isFinite(n)
  * because every hop of an order wakes a process): this line lets runs on hosts in different
  * states be compared.
  */
-export function wakeupLine(w: WakeupReport): string {
-	const times = w.highRateMs > 0 ? `, ${(w.lowRateMs / w.highRateMs).toFixed(1)} times its ${w.highRateMs.toFixed(3)} ms at ${fmt(w.highRate)}/s` : "";
-	return `What a wake-up cost on this host in this run: a bare Node HTTP server spent ${w.lowRateMs.toFixed(3)} ms of CPU per request at ${fmt(w.lowRate)} requests/s${times} (\`npm run bench:wakeups\` gives more rates).`;
+export function wakeupLine(price: WakeupPrice): string {
+	const low = price.rates[0];
+	const high = price.rates[price.rates.length - 1];
+	return `What a wake-up cost on this host in this run: a bare Node HTTP server spent ${low.serverMs.toFixed(3)} ms of CPU per request at ${fmt(low.rate)} requests/s, ${price.timesCheapest[0].toFixed(1)} times its ${high.serverMs.toFixed(3)} ms at ${fmt(high.rate)}/s (\`npm run bench:wakeups\` gives more rates).`;
 }
 
 export function markdownTable(rows: Row[], machine: string): string {
@@ -123,7 +116,8 @@ export function latencyTable(points: LatencyAtLoad[], warmupMs = 0): string {
 export function markdownReport(rows: Row[], machine: string, extras: ReportExtras = {}): string {
 	const parts = [markdownTable(rows, machine)];
 	if (extras.steal) parts.push("", stealLine(extras.steal));
-	if (extras.wakeups) parts.push("", wakeupLine(extras.wakeups));
+	// The server's CPU comes from /proc: without it there is no price to show.
+	if (extras.wakeups && extras.wakeups.rates[0].serverMs > 0) parts.push("", wakeupLine(extras.wakeups));
 	if (extras.spinIdle) parts.push("", "The cores were kept from halting by idle-priority spinners (`BENCH_SPIN_IDLE=1`): the host's wake-up delay is not in these figures.");
 	if (extras.latencyByLoad && extras.latencyByLoad.length > 0) parts.push("", latencyTable(extras.latencyByLoad, extras.latencyWarmupMs));
 	if (extras.cpu && extras.cpu.components.length > 0) parts.push("", cpuTable(extras.cpu));

@@ -81,16 +81,12 @@ try {
 	results.postgresCommitRate = commit;
 	results.nodePostgresRate = driverRate;
 
-	// The half-load p99 follows this price more than anything in Gozon (README.md, "Against the targets").
+	// The half-load p99 follows this price more than anything in Gozon (README.md, "Round thirteen").
 	step("limit: what a wake-up costs on this host (a bare Node HTTP server at 600 and 6,000 requests/s)");
 	const stolenDuringWakeups = startStealCount();
 	const wakeups = await measureWakeupPrice({ rates: [600, 6000], secondsPerRate: seconds(5, 2) / 1000, warmupMs: seconds(3, 0.5), onStep: text => step(`  ${text}`), onTick: progress });
 	steal["wake-up limit"] = stolenDuringWakeups();
 	results.wakeupPrice = wakeups;
-	const [lowRate, highRate] = wakeups.rates;
-	// The server's CPU comes from /proc: without it there is no price to show.
-	const wakeupReport = lowRate.serverMs > 0 ? { lowRate: lowRate.rate, lowRateMs: lowRate.serverMs, highRate: highRate.rate, highRateMs: highRate.serverMs } : undefined;
-	if (wakeupReport) step(`  ${wakeupReport.lowRateMs.toFixed(3)} ms of CPU per request at ${lowRate.rate}/s, ${wakeupReport.highRateMs.toFixed(3)} at ${highRate.rate}/s`);
 
 	step("setting up funded users");
 	const users = await fundUsers(mesh.url, smoke ? 20 : 500);
@@ -171,7 +167,7 @@ try {
 	];
 	results.rows = rows;
 	results.steal = steal;
-	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad, latencyWarmupMs: warmupMs, steal, spinIdle, wakeups: wakeupReport };
+	const extras = { cpu: results.cpuAtSaturation as CpuReport, latencyByLoad, latencyWarmupMs: warmupMs, steal, spinIdle, wakeups };
 	const files = writeReport(outDir, results, rows, machine, extras);
 	step(`wrote ${files.join(", ")}`);
 	process.stdout.write(`\n${markdownReport(rows, machine, extras)}\n`);
